@@ -1,0 +1,130 @@
+"""Command line: ``python -m featurize PATH...``; see ``python -m featurize --help``."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from featurize.audio import AudioError
+from featurize.features import DEFAULT_FAMILIES, DEFAULT_STATS, FAMILIES, STATS, FeatureSettings
+from featurize.run import DEFAULT_MIN_DURATION, NoAudioError, featurize
+from featurize.table import TableError
+
+EXAMPLES = """examples:
+  python -m featurize --demo demo            make a small four-mood corpus in demo/ and featurize it
+  python -m featurize fma_small/             every clip under fma_small/ -> cache/features/fma_small.parquet
+  python -m featurize music/ --features default,mfcc,key --stats mean,std,skew
+  python -m featurize --download fma_small data/     fetch and unpack fma_small.zip and fma_metadata.zip
+
+exit status: 0 all clips analysed, 1 some clips failed (listed, and kept in NAME.errors.csv),
+2 nothing could be done (bad arguments, no audio, mismatched table), 130 interrupted."""
+
+
+def parse_list(text, choices, defaults, what):
+    """Comma-separated names; 'default' stands for `defaults`, 'all' for every choice."""
+    names = []
+    for item in filter(None, (s.strip() for s in text.split(","))):
+        expanded = {"default": list(defaults), "all": list(choices)}.get(item, [item])
+        names += [n for n in expanded if n not in names]
+    unknown = [n for n in names if n not in choices]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown {what} {', '.join(unknown)}; choose from {', '.join(choices)}")
+    return tuple(names)
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog="python -m featurize",
+        description="Extract mood features from every audio file under the given folders into a Parquet table. "
+        "Re-running computes only new or changed clips.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="audio files or folders (searched recursively)")
+    p.add_argument("-o", "--output", type=Path, help="feature table to write (default: cache/features/NAME.parquet)")
+    p.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--features", default="default", metavar="LIST",
+                   type=lambda s: parse_list(s, FAMILIES, DEFAULT_FAMILIES, "feature families"),
+                   help=f"comma-separated feature families, 'default' ({','.join(DEFAULT_FAMILIES)}) or 'all'; "
+                   "see --list-features")
+    p.add_argument("--stats", default="default", metavar="LIST",
+                   type=lambda s: parse_list(s, STATS, DEFAULT_STATS, "statistics"),
+                   help=f"summaries over time: {', '.join(STATS)} (default: {','.join(DEFAULT_STATS)})")
+    p.add_argument("--sr", type=int, default=22050, help="sampling rate to analyse at (default: 22050)")
+    p.add_argument("--hop-length", type=int, default=512, help="samples between frames (default: 512)")
+    p.add_argument("--n-fft", type=int, default=2048, help="STFT window length (default: 2048)")
+    p.add_argument("--min-duration", type=float, default=DEFAULT_MIN_DURATION,
+                   help=f"shorter clips are recorded as failures (default: {DEFAULT_MIN_DURATION:g} s)")
+    p.add_argument("--metadata", type=Path, metavar="DIR",
+                   help="FMA's fma_metadata folder, for artist/album/genre columns (default: found beside the audio)")
+    p.add_argument("--overwrite", action="store_true", help="recompute everything, replacing the table")
+    p.add_argument("--retry-failed", action="store_true", help="analyse again the files that failed before")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--list-features", action="store_true", help="list the feature families and exit")
+    p.add_argument("--demo", type=Path, metavar="DIR", help="write a synthetic four-mood corpus to DIR and featurize it")
+    p.add_argument("--download", nargs=2, metavar=("DATASET", "DEST"),
+                   help="download and unpack a dataset (fma_small, fma_metadata) into DEST")
+    p.add_argument("--mirror", metavar="URL", help="with --download: base address to fetch from instead of FMA's")
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        if args.list_features:
+            for name, family in FAMILIES.items():
+                mark = "*" if name in DEFAULT_FAMILIES else " "
+                print(f"{mark} {name:12s} {family.description}")
+            print("(* = default)")
+            return 0
+        if args.download:
+            from featurize.download import download_dataset
+
+            download_dataset(args.download[0], Path(args.download[1]), mirror=args.mirror, progress=not args.quiet)
+            return 0
+        if args.demo:
+            from featurize.demo import make_demo
+
+            labels = make_demo(args.demo)
+            print(f"wrote {len(labels)} demo clips and {args.demo / 'labels.csv'}")
+            args.paths = [args.demo]
+        if not args.paths:
+            build_parser().error("give at least one PATH (or --demo DIR)")
+        settings = FeatureSettings(sr=args.sr, n_fft=args.n_fft, hop_length=args.hop_length,
+                                   families=args.features, stats=args.stats)
+        summary = featurize(args.paths, output=args.output, settings=settings, jobs=args.jobs,
+                            min_duration=args.min_duration, metadata_dir=args.metadata, overwrite=args.overwrite,
+                            retry_failed=args.retry_failed, progress=not args.quiet)
+    except (FileNotFoundError, NoAudioError, TableError, ValueError, AudioError, OSError) as err:
+        print(f"featurize: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("featurize: interrupted", file=sys.stderr)
+        return 130
+    report(summary)
+    if summary.interrupted:
+        return 130
+    return 1 if summary.errors else 0
+
+
+def report(summary):
+    """Print what a run did, with every failure and its reason."""
+    rate = summary.computed / summary.seconds if summary.seconds else 0.0
+    print(f"{summary.table}: {summary.rows} clips ({summary.computed} computed in {summary.seconds:.1f} s"
+          f"{f', {rate:.1f} clips/s' if summary.computed else ''}; {summary.reused} already done)")
+    if summary.removed:
+        print(f"  removed {summary.removed} clips whose files are gone")
+    if summary.ignored_files:
+        print(f"  ignored {summary.ignored_files} files that are not audio (by their ending)")
+    for path, reason in summary.failed:
+        print(f"  FAILED {path}: {reason}")
+    if summary.skipped_failed:
+        print(f"  skipped {summary.skipped_failed} unchanged files that failed before (--retry-failed to retry)")
+    if summary.errors:
+        from featurize.table import errors_path
+
+        print(f"  {summary.errors} clips could not be analysed: see {errors_path(summary.table)}")
+    if summary.interrupted:
+        print("  interrupted: finished clips are saved; run the same command again to complete the table")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Finding audio files in folders and decoding them to mono at a fixed rate."""
+
+import os
+from pathlib import Path
+
+import librosa
+import numpy as np
+import soundfile as sf
+
+#: File endings handled as audio: what libsndfile decodes.
+AUDIO_EXTENSIONS = frozenset({".mp3", ".wav", ".flac", ".ogg", ".oga", ".opus", ".aif", ".aiff", ".au"})
+
+RESAMPLER = "soxr_hq"
+
+
+class AudioError(Exception):
+    """A file that cannot be analysed; the message is the reason, for the error table."""
+
+
+def find_audio(paths):
+    """Audio files under the given files or folders, sorted.
+
+    Parameters
+    ----------
+    paths : list of str or Path
+        Files and folders; folders are searched recursively, hidden entries skipped.
+
+    Returns
+    -------
+    files : list of Path
+        Absolute paths of the audio files, sorted, without duplicates.
+    ignored : int
+        Number of files skipped because their ending is not an audio one.
+
+    Raises
+    ------
+    FileNotFoundError
+        If one of `paths` does not exist.
+    """
+    files, ignored = set(), 0
+    for p in map(Path, paths):
+        if not p.exists():
+            raise FileNotFoundError(f"{p}: no such file or folder")
+        if p.is_file():
+            files.add(p.resolve())
+            continue
+        for dirpath, dirnames, filenames in os.walk(p):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in filenames:
+                if name.startswith("."):
+                    continue
+                if Path(name).suffix.lower() in AUDIO_EXTENSIONS:
+                    files.add((Path(dirpath) / name).resolve())
+                else:
+                    ignored += 1
+    return sorted(files), ignored
+
+
+def load_audio(path, sr, min_duration=0.0):
+    """Decode a file to mono float32 at `sr`, as ``librosa.load(path, sr=sr)`` does.
+
+    Parameters
+    ----------
+    path : str or Path
+    sr : int
+        Target sampling rate; resampling uses soxr's high quality mode, librosa's default.
+    min_duration : float
+        Shortest clip accepted, in seconds.
+
+    Returns
+    -------
+    np.ndarray [shape=(n,)], float32
+
+    Raises
+    ------
+    AudioError
+        With the reason: unreadable, empty, not decodable, too short or silent.
+    """
+    try:
+        if os.path.getsize(path) == 0:
+            raise AudioError("empty file (0 bytes)")
+        with sf.SoundFile(path) as f:
+            native_sr = f.samplerate
+            y = f.read(dtype="float32", always_2d=True)
+    except PermissionError:
+        raise AudioError("cannot read: permission denied") from None
+    except (sf.LibsndfileError, RuntimeError, ValueError) as err:
+        raise AudioError(f"cannot decode as audio ({_libsndfile_reason(err)})") from None
+    except OSError as err:
+        raise AudioError(f"cannot read: {err.strerror or err}") from None
+    if y.shape[0] == 0:
+        raise AudioError("holds no audio samples")
+    # Mean over channels; for stereo (L + R) / 2, identical to librosa.to_mono and far faster.
+    y = y[:, 0] if y.shape[1] == 1 else y.sum(axis=1, dtype=np.float32) / np.float32(y.shape[1])
+    if native_sr != sr:
+        y = librosa.resample(y, orig_sr=native_sr, target_sr=sr, res_type=RESAMPLER)
+    duration = len(y) / sr
+    if duration < min_duration:
+        raise AudioError(f"too short: {duration:.2f} s of audio (minimum {min_duration:g} s)")
+    if not np.all(np.isfinite(y)):
+        raise AudioError("decoded samples are not finite")
+    if not np.any(y):
+        raise AudioError("silent: every sample is zero")
+    return y
+
+
+def _libsndfile_reason(err):
+    text = str(err)
+    return text.split(": ", 1)[-1] if "Error opening" in text else text

@@ -1,0 +1,129 @@
+"""Constant-Q magnitude spectrogram with filter banks reused across clips.
+
+`librosa.cqt` rebuilds its filter bank on every call, and the bank depends only
+on the sampling rate, the hop and the clip's tuning (about a hundred distinct
+values at librosa's 0.01-bin resolution).  :func:`cqt_magnitude` follows
+librosa's recursive sub-sampling algorithm step by step, with the same filters
+and resampler, so its output equals ``np.abs(librosa.cqt(...))``; it only builds
+each filter bank once per process.
+"""
+
+from functools import lru_cache
+
+import librosa
+import numpy as np
+
+RES_TYPE = "soxr_hq"
+
+
+def cqt_magnitude(y, *, sr, hop_length, n_bins, bins_per_octave, tuning):
+    """Magnitude of the constant-Q transform of `y`, equal to librosa's.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)], float32
+        Mono audio.
+    sr : int
+        Sampling rate of `y`.
+    hop_length : int
+        Samples between frames; must be divisible by 2 once per octave.
+    n_bins : int
+        Number of frequency bins, starting at C1 (tuned).
+    bins_per_octave : int
+        Bins per octave.
+    tuning : float
+        Tuning offset in fractions of a bin, as from `librosa.estimate_tuning`.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_bins, t)], float32
+        ``np.abs(librosa.cqt(y, sr=sr, hop_length=hop_length, n_bins=n_bins,
+        bins_per_octave=bins_per_octave, tuning=tuning))``.
+    """
+    bank = _filter_bank(float(sr), int(hop_length), int(n_bins), int(bins_per_octave), float(tuning))
+    dtype = librosa.util.dtype_r2c(y.dtype)
+    if bank.downsample > 1:
+        y = librosa.resample(y, orig_sr=bank.downsample, target_sr=1, res_type=RES_TYPE, scale=True)
+    responses = []
+    hop = bank.hop_length
+    for fft_basis, n_fft in bank.octaves:
+        D = librosa.stft(y, n_fft=n_fft, hop_length=hop, window="ones", pad_mode="constant", dtype=dtype)
+        responses.append(fft_basis.dot(D))
+        if hop % 2 == 0:
+            hop //= 2
+            y = librosa.resample(y, orig_sr=2, target_sr=1, res_type=RES_TYPE, scale=True)
+    n_frames = min(r.shape[-1] for r in responses)
+    C = np.empty((n_bins, n_frames), dtype=dtype, order="F")
+    end = n_bins
+    for r in responses:
+        n_oct = r.shape[0]
+        if end < n_oct:
+            C[:end] = r[-end:, :n_frames]
+        else:
+            C[end - n_oct:end] = r[:, :n_frames]
+        end -= n_oct
+    C /= bank.sqrt_lengths[:, np.newaxis]
+    return np.abs(C)
+
+
+class _FilterBank:
+    """Per-octave FFT filter bases and the scaling `librosa.vqt` applies."""
+
+    def __init__(self, downsample, hop_length, octaves, sqrt_lengths):
+        self.downsample = downsample
+        self.hop_length = hop_length
+        self.octaves = octaves
+        self.sqrt_lengths = sqrt_lengths
+
+
+@lru_cache(maxsize=128)
+def _filter_bank(sr, hop_length, n_bins, bins_per_octave, tuning):
+    # The steps of librosa.vqt with gamma=0 (a CQT), minus the transforms.
+    n_octaves = int(np.ceil(n_bins / bins_per_octave))
+    n_filters = min(bins_per_octave, n_bins)
+    fmin = librosa.note_to_hz("C1") * 2.0 ** (tuning / bins_per_octave)
+    freqs = librosa.interval_frequencies(
+        n_bins=n_bins, fmin=fmin, intervals="equal", bins_per_octave=bins_per_octave, sort=True
+    )
+    alpha = librosa.filters._relative_bandwidth(freqs=freqs)
+    lengths, cutoff = librosa.filters.wavelet_lengths(
+        freqs=freqs, sr=sr, window="hann", filter_scale=1, gamma=0, alpha=alpha
+    )
+    nyquist = sr / 2.0
+    if cutoff > nyquist:
+        raise ValueError(f"CQT filters reach {cutoff:.0f} Hz, above the Nyquist frequency {nyquist:.0f} Hz")
+
+    # Early downsampling, as librosa's __early_downsample_count.
+    count1 = max(0, int(np.ceil(np.log2(nyquist / cutoff)) - 1) - 1)
+    twos = 0
+    h = hop_length
+    while h > 0 and h % 2 == 0:
+        twos += 1
+        h //= 2
+    count2 = max(0, twos - n_octaves + 1)
+    downsample = 2 ** min(count1, count2)
+    # After early downsampling librosa scales the filters and lengths by the new rate.
+    sr = sr / downsample
+    lengths, _ = librosa.filters.wavelet_lengths(
+        freqs=freqs, sr=sr, window="hann", filter_scale=1, gamma=0, alpha=alpha
+    )
+    my_sr, my_hop = sr, hop_length // downsample
+    hop0 = my_hop
+
+    octaves = []
+    for i in range(n_octaves):
+        sl = slice(-n_filters, None) if i == 0 else slice(-n_filters * (i + 1), -n_filters * i)
+        basis, lens = librosa.filters.wavelet(
+            freqs=freqs[sl], sr=my_sr, filter_scale=1, norm=1, pad_fft=True, window="hann",
+            gamma=0, alpha=alpha[sl],
+        )
+        n_fft = basis.shape[1]
+        basis *= lens[:, np.newaxis] / float(n_fft)
+        fft_basis = librosa.get_fftlib().fft(basis, n=n_fft, axis=1)[:, : n_fft // 2 + 1]
+        fft_basis = librosa.util.sparsify_rows(fft_basis, quantile=0.01, dtype=np.complex64)
+        fft_basis[:] *= np.sqrt(sr / my_sr)
+        octaves.append((fft_basis, n_fft))
+        if my_hop % 2 == 0:
+            my_hop //= 2
+            my_sr /= 2.0
+    return _FilterBank(downsample, hop0, tuple(octaves), np.sqrt(lengths))

@@ -1,0 +1,295 @@
+"""Mood features of one clip: named families of frame-wise descriptors, summarised over time.
+
+Every family is computed from intermediates that are shared and computed once per clip:
+one magnitude STFT (spectral contrast, tuning estimate, mel spectrogram), one constant-Q
+transform (chroma, tonnetz, key), one onset envelope (tempogram and rhythm).  Each value
+equals what the corresponding librosa function computes from the audio with its default
+parameters (``librosa.feature.chroma_cqt(y=y, sr=sr)``, ``librosa.feature.tonnetz(y=y, sr=sr)``,
+...): see ``tests/test_features.py``.
+"""
+
+from dataclasses import asdict, dataclass, field
+from functools import cached_property, lru_cache
+
+import librosa
+import numpy as np
+import scipy.stats
+
+from featurize.cqt import cqt_magnitude
+
+#: Bumped whenever a change alters the values of existing columns.
+FEATURE_SET_VERSION = 1
+
+DEFAULT_FAMILIES = ("chroma", "tonnetz", "tempogram", "contrast", "zcr", "rms")
+DEFAULT_STATS = ("mean", "std")
+
+PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+TONNETZ_AXES = ("fifth_x", "fifth_y", "minor_x", "minor_y", "major_x", "major_y")
+CHROMA_BINS_PER_OCTAVE = 36
+CHROMA_OCTAVES = 7
+TEMPOGRAM_WIN = 384
+N_MFCC = 20
+CONTRAST_BANDS = 6
+TEMPO_RATIOS = (4, 8 / 3, 3, 2, 4 / 3, 3 / 2, 1, 2 / 3, 3 / 4, 1 / 2, 1 / 3, 3 / 8, 1 / 4)
+
+# Krumhansl-Kessler key profiles, C major and C minor.
+_MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+_MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+
+
+STATS = {
+    "mean": lambda x: np.mean(x, axis=1),
+    "std": lambda x: np.std(x, axis=1),
+    "min": lambda x: np.min(x, axis=1),
+    "max": lambda x: np.max(x, axis=1),
+    "median": lambda x: np.median(x, axis=1),
+    # A constant descriptor has no defined skew or kurtosis: report 0, never NaN.
+    "skew": lambda x: np.nan_to_num(scipy.stats.skew(x, axis=1), nan=0.0),
+    "kurtosis": lambda x: np.nan_to_num(scipy.stats.kurtosis(x, axis=1), nan=0.0),
+    # Mean and std of the frame-to-frame change: how fast a descriptor moves.
+    "dmean": lambda x: np.mean(np.abs(np.diff(x, axis=1)), axis=1),
+    "dstd": lambda x: np.std(np.diff(x, axis=1), axis=1),
+}
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    """Everything that determines the feature values; stored with every table and model.
+
+    Parameters
+    ----------
+    sr : int
+        Sampling rate the audio is resampled to.
+    n_fft : int
+        STFT window for the spectral families.
+    hop_length : int
+        Samples between frames, for every family.
+    families : tuple of str
+        Feature families to compute, names from :data:`FAMILIES`.
+    stats : tuple of str
+        Summaries over time of each frame-wise descriptor, names from :data:`STATS`.
+    version : int
+        :data:`FEATURE_SET_VERSION` of the code that computed the features.
+    """
+
+    sr: int = 22050
+    n_fft: int = 2048
+    hop_length: int = 512
+    families: tuple = DEFAULT_FAMILIES
+    stats: tuple = DEFAULT_STATS
+    version: int = field(default=FEATURE_SET_VERSION)
+
+    def __post_init__(self):
+        object.__setattr__(self, "families", tuple(self.families))
+        object.__setattr__(self, "stats", tuple(self.stats))
+        unknown = [f for f in self.families if f not in FAMILIES]
+        if unknown or not self.families:
+            raise ValueError(f"unknown feature families {unknown}; choose from {', '.join(FAMILIES)}")
+        unknown = [s for s in self.stats if s not in STATS]
+        if unknown or not self.stats:
+            raise ValueError(f"unknown statistics {unknown}; choose from {', '.join(STATS)}")
+        if self.sr < 8000 or self.hop_length <= 0 or self.n_fft < self.hop_length:
+            raise ValueError(f"invalid sr/n_fft/hop_length: {self.sr}/{self.n_fft}/{self.hop_length}")
+
+    def to_dict(self):
+        """Settings as a JSON-serialisable dict."""
+        d = asdict(self)
+        d["families"], d["stats"] = list(self.families), list(self.stats)
+        return d
+
+    @classmethod
+    def from_dict(cls, d):
+        """Settings from :meth:`to_dict`'s output."""
+        return cls(**d)
+
+    def differences(self, other):
+        """Human-readable list of the settings in which `other` differs from these."""
+        a, b = self.to_dict(), other.to_dict()
+        return [f"{k}: {b[k]} (expected {a[k]})" for k in a if a[k] != b.get(k)]
+
+    def columns(self):
+        """Names of the feature columns these settings produce, in table order."""
+        names = []
+        for fam in self.families:
+            family = FAMILIES[fam]
+            if family.frame_wise:
+                names += [f"{fam}_{c}_{s}" for c in family.coefficients(self) for s in self.stats]
+            else:
+                names += [f"{fam}_{c}" for c in family.coefficients(self)]
+        return names
+
+
+class Clip:
+    """A mono clip and its shared intermediates, each computed at most once.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)], float32
+        Mono audio at ``settings.sr``.
+    settings : FeatureSettings
+    """
+
+    def __init__(self, y, settings):
+        self.y = y
+        self.sr = settings.sr
+        self.n_fft = settings.n_fft
+        self.hop = settings.hop_length
+
+    @cached_property
+    def stft_magnitude(self):
+        return np.abs(librosa.stft(self.y, n_fft=self.n_fft, hop_length=self.hop))
+
+    @cached_property
+    def tuning(self):
+        # Same as chroma_cqt's own estimate_tuning(y=y), from the shared STFT.
+        return librosa.estimate_tuning(
+            S=self.stft_magnitude, sr=self.sr, n_fft=self.n_fft, bins_per_octave=CHROMA_BINS_PER_OCTAVE
+        )
+
+    @cached_property
+    def chroma(self):
+        C = cqt_magnitude(
+            self.y, sr=self.sr, hop_length=self.hop, n_bins=CHROMA_OCTAVES * CHROMA_BINS_PER_OCTAVE,
+            bins_per_octave=CHROMA_BINS_PER_OCTAVE, tuning=self.tuning,
+        )
+        return librosa.feature.chroma_cqt(
+            C=C, sr=self.sr, hop_length=self.hop, bins_per_octave=CHROMA_BINS_PER_OCTAVE,
+            n_octaves=CHROMA_OCTAVES,
+        )
+
+    @cached_property
+    def mel_db(self):
+        # melspectrogram(y=y) with fmax=sr/2, in dB: what onset_strength(y=y) and mfcc(y=y) use.
+        power = self.stft_magnitude ** 2.0
+        return librosa.power_to_db(np.einsum("...ft,mf->...mt", power, _mel_basis(self.sr, self.n_fft), optimize=True))
+
+    @cached_property
+    def onset_envelope(self):
+        return librosa.onset.onset_strength(S=self.mel_db, sr=self.sr, n_fft=self.n_fft, hop_length=self.hop)
+
+    @cached_property
+    def tempogram(self):
+        return librosa.feature.tempogram(
+            onset_envelope=self.onset_envelope, sr=self.sr, hop_length=self.hop, win_length=TEMPOGRAM_WIN
+        )
+
+
+@lru_cache(maxsize=8)
+def _mel_basis(sr, n_fft):
+    return librosa.filters.mel(sr=sr, n_fft=n_fft, fmax=0.5 * sr)
+
+
+@dataclass(frozen=True)
+class Family:
+    """A named group of descriptors.
+
+    `compute` maps a :class:`Clip` to a 2-D array (coefficients x frames) when `frame_wise`
+    (then summarised by the chosen statistics), or to a 1-D array of clip-level values.
+    `coefficients` maps the settings to the coefficient names.
+    """
+
+    compute: object
+    coefficients: object
+    frame_wise: bool = True
+    description: str = ""
+
+
+def _key_strengths(clip):
+    """Correlation of the mean chroma with the 24 major and minor key profiles."""
+    profile = np.mean(clip.chroma, axis=1)
+    if np.ptp(profile) == 0:
+        return np.zeros(4)
+    major = [np.corrcoef(profile, np.roll(_MAJOR_PROFILE, k))[0, 1] for k in range(12)]
+    minor = [np.corrcoef(profile, np.roll(_MINOR_PROFILE, k))[0, 1] for k in range(12)]
+    best_major, best_minor = max(major), max(minor)
+    all_keys = np.sort(np.concatenate([major, minor]))
+    return np.array([max(best_major, best_minor), best_major - best_minor, all_keys[-1] - all_keys[-2],
+                     float(best_major >= best_minor)])
+
+
+def _rhythm(clip):
+    """Tempo, pulse clarity and onset density from the onset envelope and tempogram."""
+    oenv = clip.onset_envelope
+    tempo = librosa.feature.tempo(onset_envelope=oenv, sr=clip.sr, hop_length=clip.hop)[0]
+    mean_tg = np.mean(clip.tempogram[1:], axis=1)  # lag 0 is 1 by normalisation
+    onsets = librosa.onset.onset_detect(onset_envelope=oenv, sr=clip.sr, hop_length=clip.hop)
+    seconds = len(clip.y) / clip.sr
+    return np.array([tempo, np.max(mean_tg), np.mean(mean_tg), len(onsets) / seconds, np.mean(oenv), np.std(oenv)])
+
+
+FAMILIES = {
+    "chroma": Family(lambda c: c.chroma, lambda s: PITCH_CLASSES, description="chroma-CQT, 12 pitch classes"),
+    "tonnetz": Family(
+        lambda c: librosa.feature.tonnetz(chroma=c.chroma), lambda s: TONNETZ_AXES,
+        description="tonal centroids (fifths, minor and major thirds)",
+    ),
+    "tempogram": Family(
+        lambda c: c.tempogram, lambda s: [f"lag{k:03d}" for k in range(TEMPOGRAM_WIN)],
+        description=f"onset autocorrelation tempogram, {TEMPOGRAM_WIN} lags",
+    ),
+    "contrast": Family(
+        lambda c: librosa.feature.spectral_contrast(S=c.stft_magnitude, sr=c.sr),
+        lambda s: [f"band{k}" for k in range(CONTRAST_BANDS + 1)],
+        description="spectral contrast, 6 bands and the valley",
+    ),
+    "zcr": Family(
+        lambda c: librosa.feature.zero_crossing_rate(c.y, frame_length=c.n_fft, hop_length=c.hop),
+        lambda s: ["rate"], description="zero-crossing rate",
+    ),
+    "rms": Family(
+        lambda c: librosa.feature.rms(y=c.y, frame_length=c.n_fft, hop_length=c.hop),
+        lambda s: ["energy"], description="root-mean-square energy",
+    ),
+    "mfcc": Family(
+        lambda c: librosa.feature.mfcc(S=c.mel_db, n_mfcc=N_MFCC),
+        lambda s: [f"{k:02d}" for k in range(N_MFCC)], description=f"{N_MFCC} MFCCs",
+    ),
+    "spectral": Family(
+        lambda c: np.vstack([
+            librosa.feature.spectral_centroid(S=c.stft_magnitude, sr=c.sr),
+            librosa.feature.spectral_bandwidth(S=c.stft_magnitude, sr=c.sr),
+            librosa.feature.spectral_rolloff(S=c.stft_magnitude, sr=c.sr),
+            librosa.feature.spectral_flatness(S=c.stft_magnitude),
+        ]),
+        lambda s: ["centroid", "bandwidth", "rolloff", "flatness"],
+        description="spectral centroid, bandwidth, rolloff and flatness",
+    ),
+    "tempo_ratio": Family(
+        lambda c: librosa.feature.tempogram_ratio(tg=c.tempogram, sr=c.sr, hop_length=c.hop, factors=np.array(TEMPO_RATIOS)),
+        lambda s: [f"r{k:02d}" for k in range(len(TEMPO_RATIOS))],
+        description="tempogram ratio at 13 metrical factors of the local tempo",
+    ),
+    "rhythm": Family(
+        _rhythm, lambda s: ["tempo", "pulse_clarity", "pulse_mean", "onset_rate", "onset_mean", "onset_std"],
+        frame_wise=False, description="tempo, pulse clarity, onset density",
+    ),
+    "key": Family(
+        _key_strengths, lambda s: ["clarity", "mode", "margin", "is_major"],
+        frame_wise=False, description="key clarity and major/minor mode",
+    ),
+}
+
+
+def extract_features(y, settings):
+    """Feature vector of one mono clip.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)], float32
+        Mono audio at ``settings.sr``.
+    settings : FeatureSettings
+
+    Returns
+    -------
+    np.ndarray [shape=(len(settings.columns()),)], float64
+        Values in the order of ``settings.columns()``.
+    """
+    clip = Clip(y, settings)
+    parts = []
+    for name in settings.families:
+        family = FAMILIES[name]
+        values = family.compute(clip)
+        if family.frame_wise:
+            values = np.stack([STATS[s](values) for s in settings.stats], axis=1).ravel()
+        parts.append(np.asarray(values, dtype=np.float64))
+    return np.concatenate(parts)

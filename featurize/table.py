@@ -1,0 +1,167 @@
+"""The feature table on disk: Parquet with its settings in the schema metadata, written atomically.
+
+Beside ``NAME.parquet`` live ``NAME.errors.csv`` (clips that could not be analysed, with the
+reason) and, while a run is going on, ``NAME.journal`` (one JSON line per finished clip, so
+a killed run loses only the clips in flight; the next run folds it into the table).
+"""
+
+import json
+import os
+import platform
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+METADATA_KEY = b"featurize"
+
+#: Columns that describe a clip rather than its sound, in table order.
+ID_COLUMNS = ["path", "track_id", "duration", "size", "mtime_ns"]
+ERROR_COLUMNS = ["path", "reason", "size", "mtime_ns"]
+
+
+class TableError(Exception):
+    """A feature table that cannot be used as asked; the message says why and what to do."""
+
+
+def library_versions():
+    """Versions of Python and of every library that shapes the feature values."""
+    names = ["librosa", "numpy", "scipy", "soundfile", "soxr", "numba", "pandas", "pyarrow", "scikit-learn"]
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    import soundfile
+
+    versions["libsndfile"] = soundfile.__libsndfile_version__
+    return versions
+
+
+def atomic_write(path, write):
+    """Call ``write(tmp_path)``, then rename the temporary file onto `path`.
+
+    A crash at any point leaves either the old file or the new one, never a partial file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def write_table(df, path, metadata):
+    """Write `df` to Parquet at `path` atomically, with `metadata` (a dict) in its schema."""
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[METADATA_KEY] = json.dumps(metadata, sort_keys=True).encode()
+    table = table.replace_schema_metadata(meta)
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+
+
+def read_metadata(path):
+    """The featurize metadata dict of the table at `path`.
+
+    Raises
+    ------
+    TableError
+        If the file is not a Parquet table made by featurize.
+    """
+    try:
+        schema = pq.read_schema(path)
+    except FileNotFoundError:
+        raise TableError(f"{path}: no such feature table") from None
+    except (pa.ArrowInvalid, OSError) as err:
+        raise TableError(f"{path}: not a Parquet file ({err})") from None
+    raw = (schema.metadata or {}).get(METADATA_KEY)
+    if raw is None:
+        raise TableError(f"{path}: not a feature table made by featurize (no settings in its metadata)")
+    return json.loads(raw)
+
+
+def read_table(path):
+    """The table at `path` as a DataFrame, and its metadata dict."""
+    metadata = read_metadata(path)
+    return pq.read_table(path).to_pandas(), metadata
+
+
+def errors_path(table_path):
+    """Where the error table of `table_path` lives."""
+    p = Path(table_path)
+    return p.with_name(p.stem + ".errors.csv")
+
+
+def journal_path(table_path):
+    """Where the journal of `table_path` lives."""
+    p = Path(table_path)
+    return p.with_name(p.stem + ".journal")
+
+
+def read_errors(table_path):
+    """The error table beside `table_path` (empty if there is none)."""
+    p = errors_path(table_path)
+    if not p.exists():
+        return pd.DataFrame(columns=ERROR_COLUMNS)
+    return pd.read_csv(p, dtype={"path": str, "reason": str}, keep_default_na=False)
+
+
+def write_errors(errors, table_path):
+    """Write the error table beside `table_path` atomically; remove it when there are no errors."""
+    p = errors_path(table_path)
+    if len(errors) == 0:
+        p.unlink(missing_ok=True)
+        return
+    atomic_write(p, lambda tmp: errors[ERROR_COLUMNS].to_csv(tmp, index=False))
+
+
+class Journal:
+    """Append-only record of finished clips: one JSON object per line, flushed as written.
+
+    A line cut short by a crash is ignored when reading.
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self._file = None
+
+    def append(self, record):
+        """Add one record (a JSON-serialisable dict) and flush it to the operating system."""
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(self.path, "a", encoding="utf-8")
+        self._file.write(json.dumps(record) + "\n")
+        self._file.flush()
+
+    def close(self):
+        """Close the file (records stay on disk)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def records(self):
+        """The complete records on disk, oldest first."""
+        if not self.path.exists():
+            return []
+        out = []
+        with open(self.path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue  # the last line of a killed run
+        return out
+
+    def remove(self):
+        """Delete the journal once its records are safely in the table."""
+        self.close()
+        self.path.unlink(missing_ok=True)
