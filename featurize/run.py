@@ -156,7 +156,7 @@ def featurize(paths, output=None, settings=None, jobs=None, min_duration=DEFAULT
             todo.append(f)
 
     try:
-        for f, result in _analyse_all(todo, settings, min_duration, jobs, progress):
+        for f, result in analyse_files(todo, settings, min_duration, jobs, progress):
             record = {"path": rel[f], "size": current[rel[f]][0], "mtime_ns": current[rel[f]][1], **result}
             journal.append(record)
             if "error" in result:
@@ -261,8 +261,26 @@ def _init_worker():
     threadpool_limits(1)
 
 
-def _analyse_all(files, settings, min_duration, jobs, progress):
-    """Yield ``(file, record)`` as clips finish, in parallel over `jobs` processes."""
+def analyse_files(files, settings, min_duration=DEFAULT_MIN_DURATION, jobs=None, progress=True):
+    """Analyse audio files in parallel, yielding ``(file, record)`` as each one finishes.
+
+    Parameters
+    ----------
+    files : list of Path
+    settings : FeatureSettings
+    min_duration : float
+        Shorter clips fail.
+    jobs : int, optional
+        Worker processes (default: all cores); 1 runs in this process.
+    progress : bool
+        Show a progress bar.
+
+    Yields
+    ------
+    file : Path
+    record : dict
+        ``{'duration': seconds, 'values': list of float}``, or ``{'error': reason}``.
+    """
     jobs = jobs or os.cpu_count() or 1
     bar = tqdm(total=len(files), unit="clip", disable=not progress or not files, smoothing=0.05,
                mininterval=0.1 if sys.stderr.isatty() else 10.0)

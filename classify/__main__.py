@@ -1,0 +1,176 @@
+"""Command line: ``python -m classify [cv|train|predict] ...``; see ``python -m classify --help``."""
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from classify.dataset import load_dataset
+from classify.evaluate import cross_validate, format_report, plot_confusion, write_json
+from classify.labels import LabelError
+from classify.model import DEFAULT_MODEL, MoodModel, SettingsMismatchError
+from classify.models import CLASSIFIERS, make_classifier
+from classify.predict import format_predictions, predict_paths
+from featurize.run import DEFAULT_CACHE, DEFAULT_MIN_DURATION
+from featurize.table import TableError, library_versions
+
+COMMANDS = ("cv", "train", "predict")
+
+DESCRIPTION = """Mood classification of music from a featurize table.
+
+commands (cv is the default):
+  cv        cross-validate SVM and random forest on a labelled feature table
+  train     fit a classifier on every labelled clip and save it under cache/models/
+  predict   the mood of audio files (or feature tables), with class probabilities
+
+examples:
+  python -m classify --cv repeated --labels ../shared/data/emotify/labels.csv
+  python -m classify --cv repeated --labels labels.csv --groups artist --tune
+  python -m classify train --labels labels.csv --classifier svm
+  python -m classify predict song.mp3 music/ --format csv"""
+
+
+def _common(p):
+    p.add_argument("--features", type=Path, metavar="TABLE",
+                   help="feature table from `python -m featurize` (default: the newest under cache/features/)")
+    p.add_argument("--labels", default="folder", metavar="SOURCE",
+                   help="'folder' (parent folder names, the default), 'fma-echonest', or a CSV keyed by path or "
+                   "track_id with a class column or valence and arousal columns")
+    p.add_argument("--label-column", metavar="NAME", help="the CSV's class column (default: quadrant, label, class, ...)")
+    p.add_argument("--valence-threshold", type=float, metavar="V",
+                   help="valence at or above V is positive (default: the scale's midpoint; 0.5 for Echonest)")
+    p.add_argument("--arousal-threshold", type=float, metavar="A",
+                   help="arousal (energy) at or above A is high (default: the scale's midpoint; 0.5 for Echonest)")
+    p.add_argument("--metadata", type=Path, metavar="DIR", help="FMA's fma_metadata folder (default: beside the audio)")
+    p.add_argument("--groups", metavar="COLUMN",
+                   help="keep the clips of each group in one fold: artist, album, genre, or any labels column")
+    p.add_argument("--folds", type=int, default=10, help="folds per repeat (default: 10)")
+    p.add_argument("--repeats", type=int, default=10, help="repeats of the k-fold split (default: 10)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every split and model (default: 0)")
+    p.add_argument("--tune", action="store_true",
+                   help="grid-search hyperparameters inside each training fold (nested CV)")
+    p.add_argument("-j", "--jobs", type=int, default=-1, help="parallel fits (default: all cores)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="python -m classify", description=DESCRIPTION,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", metavar="{cv,train,predict}")
+    cv = sub.add_parser("cv", help="cross-validate (the default command)")
+    _common(cv)
+    cv.add_argument("--cv", choices=["repeated", "single"], default="repeated",
+                    help="repeated: FOLDS x REPEATS (default); single: one FOLDS-fold split")
+    cv.add_argument("--classifiers", default="svm,rf", help="comma-separated: svm, rf (default: both)")
+    cv.add_argument("--report-dir", type=Path, help="where to write report.json and confusion PNGs "
+                    "(default: cache/reports/TABLE[-by-GROUPS])")
+    train = sub.add_parser("train", help="fit on all labelled clips and save the model")
+    _common(train)
+    train.add_argument("--classifier", choices=CLASSIFIERS, default="svm", help="default: svm")
+    train.add_argument("-o", "--output", type=Path, help="model file (default: cache/models/TABLE-CLASSIFIER.joblib)")
+    train.add_argument("--no-cv", action="store_true", help="skip the cross-validated score stored with the model")
+    pred = sub.add_parser("predict", help="moods of audio files")
+    pred.add_argument("paths", nargs="+", metavar="PATH", help="audio files, folders, or .parquet feature tables")
+    pred.add_argument("--model", type=Path, default=DEFAULT_MODEL,
+                      help="model from `classify train` (default: the model shipped with the project)")
+    pred.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    pred.add_argument("--min-duration", type=float, default=DEFAULT_MIN_DURATION,
+                      help=f"shorter clips get an error (default: {DEFAULT_MIN_DURATION:g} s)")
+    pred.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    pred.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in COMMANDS + ("-h", "--help"):
+        argv.insert(0, "cv")
+    args = build_parser().parse_args(argv)
+    try:
+        return {"cv": run_cv, "train": run_train, "predict": run_predict}[args.command](args)
+    except (FileNotFoundError, TableError, LabelError, SettingsMismatchError, ValueError) as err:
+        print(f"classify: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("classify: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dataset(args):
+    dataset = load_dataset(args.features, labels=args.labels, label_column=args.label_column,
+                           thresholds=(args.valence_threshold, args.arousal_threshold),
+                           metadata_dir=args.metadata, groups=args.groups, min_per_class=args.folds)
+    for m in dataset.messages:
+        print(m)
+    return dataset
+
+
+def _evaluate(args, dataset, name):
+    start = time.monotonic()
+    estimator = make_classifier(name, seed=args.seed, tune=args.tune)
+    repeats = args.repeats if getattr(args, "cv", "repeated") == "repeated" else 1
+    result = cross_validate(estimator, dataset.X, dataset.y, dataset.groups, folds=args.folds, repeats=repeats,
+                            seed=args.seed, n_jobs=args.jobs, progress=not args.quiet, desc=name)
+    result["seconds"] = round(time.monotonic() - start, 1)
+    return result
+
+
+def run_cv(args):
+    names = [n.strip() for n in args.classifiers.split(",") if n.strip()]
+    for n in names:
+        if n not in CLASSIFIERS:
+            raise ValueError(f"unknown classifier {n!r}; choose from {', '.join(CLASSIFIERS)}")
+    dataset = _dataset(args)
+    repeats = args.repeats if args.cv == "repeated" else 1
+    scheme = ("stratified group" if dataset.groups is not None else "stratified") + f" {args.folds}-fold"
+    print(f"cross-validation: {scheme} x {repeats} repeats, seed {args.seed}"
+          f"{', nested grid search' if args.tune else ''}; scaling and selection fitted inside each fold\n")
+    report = {"features": str(dataset.table), "labels": args.labels, "groups": args.groups, "folds": args.folds,
+              "repeats": repeats, "seed": args.seed, "tuned": args.tune, "n_clips": len(dataset.y),
+              "feature_settings": dataset.settings.to_dict(), "versions": library_versions(), "classifiers": {}}
+    out = args.report_dir or DEFAULT_CACHE / "reports" / (dataset.table.stem + (f"-by-{args.groups}" if args.groups else ""))
+    out.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        result = _evaluate(args, dataset, name)
+        report["classifiers"][name] = result
+        print(format_report(name.upper(), result) + f"\n  ({result['seconds']:.1f} s)\n")
+        plot_confusion(result, f"{name.upper()}: macro-F1 {result['mean']['macro_f1']:.3f}", out / f"confusion_{name}.png")
+    write_json(report, out / "report.json")
+    print(f"report: {out / 'report.json'}, confusion matrices: {out}/confusion_*.png")
+    return 0
+
+
+def run_train(args):
+    dataset = _dataset(args)
+    cv_scores = None
+    if not args.no_cv:
+        result = _evaluate(args, dataset, args.classifier)
+        cv_scores = {"folds": args.folds, "repeats": args.repeats, "seed": args.seed, "groups": args.groups,
+                     "mean": result["mean"], "std": result["std"]}
+        print(format_report(args.classifier.upper(), result))
+    estimator = make_classifier(args.classifier, seed=args.seed, probability=True, tune=args.tune)
+    model = MoodModel.fit(estimator, dataset, args.classifier, args.seed, cv_scores)
+    model.info["labels"] = str(args.labels)
+    output = args.output or DEFAULT_CACHE / "models" / f"{dataset.table.stem}-{args.classifier}.joblib"
+    model.save(output)
+    print(f"model: {output} ({len(dataset.y)} clips, classes {', '.join(model.classes)}); "
+          f"use it with `python -m classify predict --model {output} FILES`")
+    return 0
+
+
+def run_predict(args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = lambda msg, *a, **k: print(f"classify: warning: {msg}", file=sys.stderr)
+        model = MoodModel.load(args.model)
+    df = predict_paths(model, args.paths, jobs=args.jobs, min_duration=args.min_duration, progress=not args.quiet)
+    print(format_predictions(df, args.format, model.classes))
+    failed = df["mood"].isna()
+    if failed.any() and args.format == "table":
+        print(f"{int(failed.sum())} of {len(df)} files could not be classified", file=sys.stderr)
+    return 1 if failed.any() else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

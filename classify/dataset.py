@@ -1,0 +1,131 @@
+"""A labelled dataset for the classifiers: a feature table joined with its labels."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from classify.labels import GROUP_ALIASES, LabelError, csv_labels, echonest_labels, folder_labels
+from featurize import fma
+from featurize.features import FeatureSettings
+from featurize.run import DEFAULT_CACHE
+from featurize.table import TableError, read_table
+
+
+@dataclass
+class Dataset:
+    """Features, labels and (optionally) groups of the labelled clips of a feature table."""
+
+    X: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray
+    paths: list
+    feature_columns: list
+    settings: FeatureSettings
+    table: Path
+    table_metadata: dict
+    messages: list = field(default_factory=list)
+
+
+def default_table(cache=DEFAULT_CACHE):
+    """The most recently written table under ``cache/features``."""
+    tables = sorted(Path(cache, "features").glob("*.parquet"), key=lambda p: p.stat().st_mtime)
+    if not tables:
+        raise TableError(f"no feature table under {Path(cache, 'features')}/: run `python -m featurize FOLDER` "
+                         "first, or name one with --features")
+    return tables[-1]
+
+
+def feature_columns(table, settings):
+    """The feature columns of `table` for `settings`, checked to be present and finite."""
+    columns = settings.columns()
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise TableError(f"the table lacks {len(missing)} feature columns its settings promise (e.g. {missing[0]})")
+    values = table[columns].to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values).all(axis=1)
+    if bad.any():
+        raise TableError(f"{int(bad.sum())} clips have NaN or infinite features (e.g. {table['path'].iloc[np.flatnonzero(bad)[0]]}); "
+                         "re-make the table with `python -m featurize`")
+    return columns, values
+
+
+def load_dataset(table_path=None, labels="folder", label_column=None, thresholds=(None, None),
+                 metadata_dir=None, groups=None, min_per_class=2):
+    """Read a feature table and join labels (and groups) to its clips.
+
+    Parameters
+    ----------
+    table_path : str or Path, optional
+        Default :func:`default_table`.
+    labels : str
+        ``'folder'`` (parent folder names), ``'fma-echonest'`` (FMA's Echonest valence and
+        energy), or the path of a CSV file (see :func:`classify.labels.csv_labels`).
+    label_column : str, optional
+        The CSV's class column.
+    thresholds : (float or None, float or None)
+        Valence and arousal thresholds for quadrant labels.
+    metadata_dir : str or Path, optional
+        FMA's ``fma_metadata`` folder; by default looked for beside the table's audio folder.
+    groups : str, optional
+        Column (of the labels CSV or the table; ``artist``, ``album``, ``genre`` are aliases)
+        whose clips must stay in one fold.
+    min_per_class : int
+        Fewest clips a class needs (the number of CV folds).
+
+    Returns
+    -------
+    Dataset
+    """
+    table_path = Path(table_path) if table_path else default_table()
+    table, metadata = read_table(table_path)
+    settings = FeatureSettings.from_dict(metadata["settings"])
+    columns, values = feature_columns(table, settings)
+    messages = [f"features: {table_path} ({len(table)} clips, {len(columns)} features)"]
+    if metadata_dir is None and metadata.get("root"):
+        metadata_dir = fma.find_metadata(metadata["root"])
+
+    extra = table
+    if labels == "folder":
+        y = folder_labels(table["path"])
+        messages.append(f"labels: parent folder names ({int(y.notna().sum())} of {len(table)} clips in a folder)")
+    elif labels == "fma-echonest":
+        y, msg = echonest_labels(table, metadata_dir, thresholds)
+        messages.append(msg)
+    else:
+        y, csv_extra, msg = csv_labels(table, labels, label_column, thresholds)
+        extra = pd.concat([table.drop(columns=[c for c in csv_extra.columns if c in table.columns]), csv_extra], axis=1)
+        messages.append(msg)
+    labelled = y.notna().to_numpy()
+    if not labelled.any():
+        raise LabelError(f"no clip of {table_path} got a label from {labels}")
+    if not labelled.all():
+        messages.append(f"left out {int((~labelled).sum())} clips without a label")
+
+    group_values = None
+    if groups:
+        name = groups if groups in extra.columns else GROUP_ALIASES.get(groups, groups)
+        if name not in extra.columns:
+            raise LabelError(f"--groups {groups}: no such column in the labels or the table "
+                             f"(have: {', '.join(c for c in extra.columns if c not in columns)})")
+        g = extra[name].astype(object).to_numpy()[labelled]
+        missing = pd.isna(g)
+        if missing.any():
+            # A clip with no group value is a group of its own.
+            g[missing] = [f"__missing_{i}" for i in range(int(missing.sum()))]
+            messages.append(f"{int(missing.sum())} clips have no '{name}' value: each is its own group")
+        group_values = g.astype(str)
+        messages.append(f"groups: '{name}', {len(set(group_values))} groups")
+
+    y = y[labelled].astype(str).to_numpy()
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) < 2:
+        raise LabelError(f"only one class ({classes[0]}) among the labelled clips: nothing to classify")
+    small = [f"{c} ({n})" for c, n in zip(classes, counts) if n < min_per_class]
+    if small:
+        raise LabelError(f"classes with fewer clips than the {min_per_class} folds: {', '.join(small)}; "
+                         "use fewer --folds or more data")
+    messages.append("classes: " + ", ".join(f"{c} {n}" for c, n in zip(classes, counts)))
+    return Dataset(values[labelled], y, group_values, table["path"][labelled].tolist(), columns, settings,
+                   table_path, metadata, messages)

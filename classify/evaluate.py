@@ -1,0 +1,171 @@
+"""Repeated (group-)stratified k-fold cross-validation and its report."""
+
+import json
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.metrics import confusion_matrix
+from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedGroupKFold
+from tqdm import tqdm
+
+from classify.labels import display_name
+from featurize.table import atomic_write
+
+
+def scores_from_confusion(cm):
+    """Accuracy, balanced accuracy, macro-F1 and per-class precision, recall, F1 of a confusion matrix.
+
+    Parameters
+    ----------
+    cm : np.ndarray [shape=(k, k)]
+        ``cm[i, j]``: clips of true class i predicted as class j.
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``balanced_accuracy``, ``macro_f1`` (floats) and ``precision``,
+        ``recall``, ``f1``, ``support`` (arrays over classes). A class never predicted has
+        precision 0, as in scikit-learn.
+    """
+    cm = np.asarray(cm, dtype=float)
+    tp = np.diag(cm)
+    support, predicted = cm.sum(axis=1), cm.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(predicted > 0, tp / predicted, 0.0)
+        recall = np.where(support > 0, tp / support, 0.0)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    present = support > 0
+    return {
+        "accuracy": tp.sum() / cm.sum(),
+        "balanced_accuracy": recall[present].mean(),
+        "macro_f1": f1[present].mean(),
+        "precision": precision, "recall": recall, "f1": f1, "support": support.astype(int),
+    }
+
+
+def cv_splits(y, groups, folds, repeats, seed):
+    """``(repeat, train_idx, test_idx)`` for every fold of every repeat.
+
+    Without groups: repeated stratified k-fold. With groups: stratified group k-fold,
+    reshuffled with seed ``seed + repeat`` for each repeat, so no group spans two folds.
+    """
+    X = np.zeros((len(y), 1))
+    if groups is None:
+        splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+        for i, (train, test) in enumerate(splitter.split(X, y)):
+            yield i // folds, train, test
+    else:
+        for r in range(repeats):
+            splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed + r)
+            for train, test in splitter.split(X, y, groups):
+                yield r, train, test
+
+
+def _fit_predict(estimator, X, y, train, test):
+    model = clone(estimator).fit(X[train], y[train])
+    return test, model.predict(X[test])
+
+
+def cross_validate(estimator, X, y, groups=None, folds=10, repeats=10, seed=0, n_jobs=-1, progress=True,
+                   desc="cv"):
+    """Repeated cross-validation of `estimator`: every fit sees only its training fold.
+
+    Parameters
+    ----------
+    estimator : sklearn estimator
+        Cloned for every fold.
+    X : np.ndarray [shape=(n, d)]
+    y : np.ndarray [shape=(n,)]
+    groups : np.ndarray [shape=(n,)], optional
+        Clips of one group are never split between training and test.
+    folds, repeats : int
+    seed : int
+    n_jobs : int
+        Parallel fits (-1: all cores).
+
+    Returns
+    -------
+    dict
+        ``classes``; ``per_repeat``, the scores of each repeat's out-of-fold predictions;
+        ``mean`` and ``std`` over repeats of accuracy, balanced accuracy and macro-F1;
+        ``confusion``, summed over all folds and repeats; ``per_class`` scores of that sum.
+    """
+    classes = np.unique(y)
+    splits = list(cv_splits(y, groups, folds, repeats, seed))
+    predictions = np.empty((repeats, len(y)), dtype=y.dtype)
+    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_predict)(estimator, X, y, train, test) for _, train, test in splits
+    )
+    for (r, _, _), (test, pred) in tqdm(zip(splits, jobs), total=len(splits), desc=desc, unit="fit",
+                                        disable=not progress, leave=False):
+        predictions[r, test] = pred
+    names = ("accuracy", "balanced_accuracy", "macro_f1")
+    per_repeat = [scores_from_confusion(confusion_matrix(y, p, labels=classes)) for p in predictions]
+    total = sum(confusion_matrix(y, p, labels=classes) for p in predictions)
+    pooled = scores_from_confusion(total)
+    return {
+        "classes": classes.tolist(),
+        "per_repeat": [{k: float(s[k]) for k in names} for s in per_repeat],
+        "mean": {k: float(np.mean([s[k] for s in per_repeat])) for k in names},
+        "std": {k: float(np.std([s[k] for s in per_repeat])) for k in names},
+        "confusion": total.tolist(),
+        "per_class": {c: {k: float(pooled[k][i]) for k in ("precision", "recall", "f1")} | {"support": int(pooled["support"][i] // repeats)}
+                      for i, c in enumerate(classes.tolist())},
+    }
+
+
+def format_report(name, result):
+    """A readable text report of one classifier's :func:`cross_validate` result."""
+    m, s = result["mean"], result["std"]
+    lines = [
+        f"{name}: macro-F1 {m['macro_f1']:.3f} ± {s['macro_f1']:.3f}   "
+        f"accuracy {m['accuracy']:.3f} ± {s['accuracy']:.3f}   "
+        f"balanced accuracy {m['balanced_accuracy']:.3f} ± {s['balanced_accuracy']:.3f}",
+        f"  {'class':24s} {'precision':>9s} {'recall':>7s} {'F1':>6s} {'clips':>6s}",
+    ]
+    for c, pc in result["per_class"].items():
+        lines.append(f"  {display_name(c):24s} {pc['precision']:9.3f} {pc['recall']:7.3f} {pc['f1']:6.3f} {pc['support']:6d}")
+    classes = result["classes"]
+    width = max(6, *(len(str(c)) for c in classes))
+    lines.append("  confusion matrix, summed over folds and repeats (rows: true, columns: predicted)")
+    lines.append("  " + " " * width + "".join(f"{str(c):>{width + 1}s}" for c in classes))
+    for c, row in zip(classes, result["confusion"]):
+        lines.append(f"  {str(c):>{width}s}" + "".join(f"{v:>{width + 1}d}" for v in row))
+    return "\n".join(lines)
+
+
+def plot_confusion(result, title, path):
+    """Save the summed confusion matrix, normalised per true class, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cm = np.asarray(result["confusion"], dtype=float)
+    rates = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
+    labels = [display_name(c) for c in result["classes"]]
+    fig, ax = plt.subplots(figsize=(1.6 + 1.1 * len(labels), 1.2 + 1.0 * len(labels)))
+    ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            ax.text(j, i, f"{rates[i, j]:.2f}\n({int(cm[i, j])})", ha="center", va="center", fontsize=8,
+                    color="white" if rates[i, j] > 0.5 else "black")
+    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write_json(report, path):
+    """Write the full report (a dict) as JSON, atomically."""
+
+    def write(tmp):
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=2)
+
+    atomic_write(path, write)

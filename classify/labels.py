@@ -1,0 +1,171 @@
+"""Labels for the clips of a feature table: from folder names, a CSV file, or FMA's Echonest data.
+
+The Russell valence-arousal quadrants: Q1 high arousal and positive valence, Q2 high
+arousal and negative valence, Q3 low arousal and negative valence, Q4 low arousal and
+positive valence.
+"""
+
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+import pandas as pd
+
+from featurize import fma
+
+QUADRANT_NAMES = {"Q1": "happy/excited", "Q2": "angry/tense", "Q3": "sad/melancholic", "Q4": "calm/relaxed"}
+
+#: Common scales of valence and arousal ratings, smallest first; the midpoint of the first
+#: one that holds all values is the default threshold.
+SCALES = ((0, 1), (-1, 1), (1, 5), (1, 7), (1, 9), (0, 10), (-10, 10), (0, 100), (-100, 100))
+
+_LABEL_COLUMNS = ("quadrant", "label", "class", "mood", "emotion")
+_PATH_COLUMNS = ("path", "file", "filename", "file_path", "relative_path")
+_AROUSAL_COLUMNS = ("arousal", "energy")
+GROUP_ALIASES = {"artist": "artist_id", "album": "album_id", "genre": "genre_top"}
+
+
+class LabelError(Exception):
+    """Labels that cannot be used; the message says why."""
+
+
+def display_name(label):
+    """``'Q1 happy/excited'`` for a quadrant, the label itself otherwise."""
+    return f"{label} {QUADRANT_NAMES[label]}" if label in QUADRANT_NAMES else str(label)
+
+
+def quadrants(valence, arousal, valence_threshold, arousal_threshold):
+    """Russell quadrant of each (valence, arousal) pair; a value at the threshold counts as high.
+
+    Returns
+    -------
+    np.ndarray of str, 'Q1' to 'Q4'
+    """
+    v = np.asarray(valence, dtype=float) >= valence_threshold
+    a = np.asarray(arousal, dtype=float) >= arousal_threshold
+    return np.where(a, np.where(v, "Q1", "Q2"), np.where(v, "Q4", "Q3"))
+
+
+def scale_midpoint(values):
+    """Midpoint of the smallest common rating scale (:data:`SCALES`) that holds all `values`."""
+    lo, hi = np.nanmin(values), np.nanmax(values)
+    for a, b in SCALES:
+        if a <= lo and hi <= b:
+            return (a + b) / 2
+    return (lo + hi) / 2
+
+
+def folder_labels(paths):
+    """Each clip's parent folder name (``Q1/song.mp3`` -> ``Q1``); None for clips at the top."""
+    return pd.Series([PurePosixPath(p).parent.name or None for p in paths], dtype=object)
+
+
+def match_paths(table_paths, label_paths):
+    """Position in `table_paths` of each label path, or -1.
+
+    Paths match when one ends with the other, whole components only, so labels may be
+    relative to a parent folder of the table's root (``audio/rock/001.mp3`` matches
+    ``rock/001.mp3``); an ending shared by several clips matches none of them.
+    """
+    by_suffix = {}
+    for i, p in enumerate(table_paths):
+        parts = PurePosixPath(p).parts
+        for k in range(len(parts)):
+            key = "/".join(parts[k:])
+            by_suffix[key] = -2 if key in by_suffix else i  # -2: ambiguous
+    out = np.full(len(label_paths), -1)
+    for j, p in enumerate(label_paths):
+        parts = PurePosixPath(str(p).replace("\\", "/")).parts
+        for k in range(len(parts)):
+            hit = by_suffix.get("/".join(parts[k:]), -1)
+            if hit != -1:
+                out[j] = max(hit, -1)
+                break
+    return out
+
+
+def csv_labels(table, csv_path, label_column=None, thresholds=(None, None)):
+    """Labels from a CSV keyed by ``path`` (or ``file``...) or ``track_id``.
+
+    The CSV holds a class column (`label_column`, or the first of quadrant, label, class,
+    mood, emotion), or numeric ``valence`` and ``arousal`` (or ``energy``) columns that map
+    to quadrants, thresholded at `thresholds` (default: the rating scale's midpoint).
+
+    Returns
+    -------
+    labels : pd.Series
+        Aligned with `table`'s rows; None where a clip has no label.
+    extra : pd.DataFrame
+        The CSV's other columns aligned with `table` (for ``--groups``).
+    message : str
+        How the labels were found, for the user.
+    """
+    csv_path = Path(csv_path)
+    try:
+        df = pd.read_csv(csv_path)
+    except FileNotFoundError:
+        raise LabelError(f"{csv_path}: no such labels file") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
+        raise LabelError(f"{csv_path}: not a readable CSV ({err})") from None
+    cols = {c.lower(): c for c in df.columns}
+    path_col = next((cols[c] for c in _PATH_COLUMNS if c in cols), None)
+    if path_col is not None:
+        rows = match_paths(table["path"].tolist(), df[path_col].astype(str).tolist())
+        key = f"'{path_col}'"
+    elif "track_id" in cols and "track_id" in table:
+        ids = {int(t): i for i, t in enumerate(table["track_id"]) if pd.notna(t)}
+        rows = np.array([ids.get(int(t), -1) if pd.notna(t) else -1 for t in df[cols["track_id"]]])
+        key = "'track_id'"
+    else:
+        raise LabelError(f"{csv_path}: needs a 'path' or 'track_id' column to find the clips; it has {list(df.columns)}")
+
+    if label_column:
+        if label_column not in df.columns:
+            raise LabelError(f"{csv_path}: no column {label_column!r}; it has {list(df.columns)}")
+        values, how = df[label_column].astype(object), f"column '{label_column}'"
+    elif any(c in cols for c in _LABEL_COLUMNS):
+        name = next(cols[c] for c in _LABEL_COLUMNS if c in cols)
+        values, how = df[name].astype(object), f"column '{name}'"
+    elif "valence" in cols and any(c in cols for c in _AROUSAL_COLUMNS):
+        v = pd.to_numeric(df[cols["valence"]], errors="coerce")
+        a_name = next(cols[c] for c in _AROUSAL_COLUMNS if c in cols)
+        a = pd.to_numeric(df[a_name], errors="coerce")
+        vt = thresholds[0] if thresholds[0] is not None else scale_midpoint(v)
+        at = thresholds[1] if thresholds[1] is not None else scale_midpoint(a)
+        values = pd.Series(quadrants(v, a, vt, at), dtype=object).where(v.notna() & a.notna(), None)
+        how = f"quadrants of 'valence' (threshold {vt:g}) and '{a_name}' (threshold {at:g})"
+    else:
+        raise LabelError(
+            f"{csv_path}: no label column ({', '.join(_LABEL_COLUMNS)}, or valence and arousal); "
+            f"name one with --label-column; it has {list(df.columns)}"
+        )
+    labels = pd.Series([None] * len(table), dtype=object)
+    extra = pd.DataFrame(index=range(len(table)), columns=df.columns, dtype=object)
+    hit = rows >= 0
+    labels.iloc[rows[hit]] = values[hit].to_numpy()
+    extra.iloc[rows[hit]] = df[hit].to_numpy()
+    message = f"labels: {how} of {csv_path}, matched by {key}: {int(hit.sum())} of {len(df)} rows"
+    return labels.where(labels.notna(), None), extra, message
+
+
+def echonest_labels(table, metadata_dir, thresholds=(0.5, 0.5)):
+    """Quadrants from Echonest valence and energy (energy standing for arousal), by track id.
+
+    Returns
+    -------
+    labels : pd.Series
+        Aligned with `table`; None for tracks without Echonest data.
+    message : str
+    """
+    if metadata_dir is None:
+        raise LabelError("--labels fma-echonest needs FMA's metadata: pass --metadata PATH/fma_metadata")
+    vt = 0.5 if thresholds[0] is None else thresholds[0]
+    et = 0.5 if thresholds[1] is None else thresholds[1]
+    if "track_id" not in table or table["track_id"].isna().all():
+        raise LabelError("--labels fma-echonest: the table has no FMA track ids (is it an fma_small/000/000002.mp3 layout?)")
+    en = fma.read_echonest(metadata_dir)
+    en = en.reindex(table["track_id"].fillna(-1).astype(int))
+    values = quadrants(en["valence"], en["energy"], vt, et)
+    labels = pd.Series(values, dtype=object).where(en["valence"].notna().to_numpy(), None)
+    n = int(labels.notna().sum())
+    return labels, (f"labels: quadrants of Echonest valence (threshold {vt:g}) and energy (threshold {et:g}): "
+                    f"{n} of {len(table)} tracks have Echonest data")

@@ -1,0 +1,82 @@
+"""Moods of audio files (or of the clips of a feature table) with a trained model."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from classify.dataset import feature_columns
+from classify.labels import display_name
+from featurize.audio import find_audio
+from featurize.features import FeatureSettings
+from featurize.run import DEFAULT_MIN_DURATION, analyse_files
+from featurize.table import read_table
+
+
+def predict_paths(model, paths, jobs=None, min_duration=DEFAULT_MIN_DURATION, progress=True):
+    """Predict the mood of every audio file under `paths`; ``.parquet`` paths are feature tables.
+
+    Audio is analysed with exactly the model's extraction settings. A feature table must
+    have been made with them, or :class:`classify.model.SettingsMismatchError` is raised.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per clip: ``path``, ``mood`` (None where it failed), ``error`` (None where it
+        worked) and one ``p_CLASS`` probability column per class.
+    """
+    rows = []
+    tables = [Path(p) for p in paths if str(p).endswith(".parquet")]
+    audio = [p for p in paths if not str(p).endswith(".parquet")]
+    for t in tables:
+        table, metadata = read_table(t)
+        settings = FeatureSettings.from_dict(metadata["settings"])
+        model.check_settings(settings)
+        _, X = feature_columns(table, settings)
+        rows += _rows(model, table["path"].tolist(), model.predict_proba(X, settings))
+    if audio:
+        files, _ = find_audio(audio)
+        if not files:
+            raise FileNotFoundError(f"no audio files under {', '.join(map(str, audio))}")
+        done, X = [], []
+        for f, record in analyse_files(files, model.settings, min_duration, jobs, progress):
+            if "error" in record:
+                rows.append({"path": str(f), "mood": None, "error": record["error"]})
+            else:
+                done.append(str(f))
+                X.append(record["values"])
+        if done:
+            rows += _rows(model, done, model.predict_proba(np.array(X), model.settings))
+    columns = ["path", "mood", "error"] + [f"p_{c}" for c in model.classes]
+    return pd.DataFrame(rows, columns=columns).sort_values("path", ignore_index=True)
+
+
+def _rows(model, paths, proba):
+    classes = np.array(model.classes)
+    return [{"path": p, "mood": classes[np.argmax(pr)], "error": None,
+             **{f"p_{c}": float(v) for c, v in zip(classes, pr)}} for p, pr in zip(paths, proba)]
+
+
+def format_predictions(df, fmt, classes):
+    """Predictions as text: ``table`` for people, ``csv`` or ``json`` for programs."""
+    if fmt == "csv":
+        return df.to_csv(index=False, float_format="%.4f").rstrip("\n")
+    if fmt == "json":
+        records = []
+        for r in df.to_dict("records"):
+            rec = {"path": r["path"], "mood": r["mood"], "error": r["error"]}
+            if r["mood"] is not None:
+                rec["probabilities"] = {c: round(r[f"p_{c}"], 4) for c in classes}
+            records.append(rec)
+        return json.dumps(records, indent=2)
+    width = min(60, max(len(p) for p in df["path"]))
+    head = f"{'file':{width}s}  {'mood':22s}" + "".join(f"{c:>8s}" for c in classes)
+    lines = [head]
+    for r in df.to_dict("records"):
+        path = r["path"] if len(r["path"]) <= width else "…" + r["path"][-(width - 1):]
+        if r["mood"] is None:
+            lines.append(f"{path:{width}s}  ERROR: {r['error']}")
+        else:
+            lines.append(f"{path:{width}s}  {display_name(r['mood']):22s}" + "".join(f"{r[f'p_{c}']:8.2f}" for c in classes))
+    return "\n".join(lines)
