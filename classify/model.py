@@ -64,7 +64,8 @@ class MoodModel:
         """Raise :class:`SettingsMismatchError` unless `settings` equal the model's."""
         if settings != self.settings:
             diffs = self.settings.differences(settings)
-            raise SettingsMismatchError(f"features made with other settings than the model's: {'; '.join(diffs)}")
+            raise SettingsMismatchError(f"features made with other extraction settings than the model's "
+                                        f"(model vs features: {'; '.join(diffs)}): the model refuses them")
 
     def predict_proba(self, X, settings):
         """Class probabilities (columns in :attr:`classes` order) of feature rows made with `settings`."""

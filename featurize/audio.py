@@ -85,7 +85,7 @@ def load_audio(path, sr, min_duration=0.0):
     except PermissionError:
         raise AudioError("cannot read: permission denied") from None
     except (sf.LibsndfileError, RuntimeError, ValueError) as err:
-        raise AudioError(f"cannot decode as audio ({_libsndfile_reason(err)})") from None
+        raise AudioError(f"cannot decode: not audio in a supported format, or corrupt (libsndfile: {_libsndfile_reason(err)})") from None
     except OSError as err:
         raise AudioError(f"cannot read: {err.strerror or err}") from None
     if y.shape[0] == 0:
@@ -106,4 +106,4 @@ def load_audio(path, sr, min_duration=0.0):
 
 def _libsndfile_reason(err):
     text = str(err)
-    return text.split(": ", 1)[-1] if "Error opening" in text else text
+    return text.split(": ", 1)[-1].rstrip(".") if "Error opening" in text else text

@@ -8,6 +8,7 @@ parameters (``librosa.feature.chroma_cqt(y=y, sr=sr)``, ``librosa.feature.tonnet
 ...): see ``tests/test_features.py``.
 """
 
+import warnings
 from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 
@@ -37,15 +38,22 @@ _MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39,
 _MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 
 
+def _shape_statistic(function, x):
+    """Skew or kurtosis over frames; 0 for a (nearly) constant descriptor, where they are undefined."""
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        values = function(x, axis=1)
+    return np.where(np.std(x, axis=1) > 1e-6 * (np.abs(np.mean(x, axis=1)) + 1e-12), np.nan_to_num(values), 0.0)
+
+
 STATS = {
     "mean": lambda x: np.mean(x, axis=1),
     "std": lambda x: np.std(x, axis=1),
     "min": lambda x: np.min(x, axis=1),
     "max": lambda x: np.max(x, axis=1),
     "median": lambda x: np.median(x, axis=1),
-    # A constant descriptor has no defined skew or kurtosis: report 0, never NaN.
-    "skew": lambda x: np.nan_to_num(scipy.stats.skew(x, axis=1), nan=0.0),
-    "kurtosis": lambda x: np.nan_to_num(scipy.stats.kurtosis(x, axis=1), nan=0.0),
+    "skew": lambda x: _shape_statistic(scipy.stats.skew, x),
+    "kurtosis": lambda x: _shape_statistic(scipy.stats.kurtosis, x),
     # Mean and std of the frame-to-frame change: how fast a descriptor moves.
     "dmean": lambda x: np.mean(np.abs(np.diff(x, axis=1)), axis=1),
     "dstd": lambda x: np.std(np.diff(x, axis=1), axis=1),
@@ -103,9 +111,9 @@ class FeatureSettings:
         return cls(**d)
 
     def differences(self, other):
-        """Human-readable list of the settings in which `other` differs from these."""
+        """The settings in which `other` differs, as ``'name: ours vs theirs'`` strings."""
         a, b = self.to_dict(), other.to_dict()
-        return [f"{k}: {b[k]} (expected {a[k]})" for k in a if a[k] != b.get(k)]
+        return [f"{k}: {a[k]} vs {b.get(k)}" for k in a if a[k] != b.get(k)]
 
     def columns(self):
         """Names of the feature columns these settings produce, in table order."""

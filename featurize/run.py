@@ -197,9 +197,9 @@ def _load_existing(output, header, settings):
 
 def _check_header(found, expected, where):
     if found.get("settings") != expected["settings"]:
-        diffs = FeatureSettings.from_dict(expected["settings"]).differences(FeatureSettings.from_dict(found["settings"]))
+        diffs = FeatureSettings.from_dict(found["settings"]).differences(FeatureSettings.from_dict(expected["settings"]))
         raise TableError(
-            f"{where} was made with other extraction settings ({'; '.join(diffs)}); "
+            f"{where} was made with other extraction settings (table vs this run: {'; '.join(diffs)}); "
             "features are never mixed: choose another --output, or --overwrite to recompute all"
         )
     if found.get("root") != expected["root"]:
@@ -215,15 +215,17 @@ def _fold(table, errors, records, settings):
         return table, errors
     good = [r for r in latest.values() if "values" in r]
     bad = [r for r in latest.values() if "error" in r]
-    new_rows = pd.DataFrame(np.array([r["values"] for r in good], dtype=np.float64).reshape(len(good), -1),
-                            columns=settings.columns())
+    columns = settings.columns()
+    new_rows = pd.DataFrame(np.array([r["values"] for r in good], dtype=np.float64).reshape(len(good), len(columns)),
+                            columns=columns)
     new_rows.insert(0, "path", [r["path"] for r in good])
     new_rows.insert(1, "track_id", pd.array([fma.track_id_from_path(r["path"]) for r in good], dtype="Int64"))
     new_rows.insert(2, "duration", [r["duration"] for r in good])
     new_rows.insert(3, "size", np.array([r["size"] for r in good], dtype=np.int64))
     new_rows.insert(4, "mtime_ns", np.array([r["mtime_ns"] for r in good], dtype=np.int64))
     new_errors = pd.DataFrame({"path": [r["path"] for r in bad], "reason": [r["error"] for r in bad],
-                               "size": [r["size"] for r in bad], "mtime_ns": [r["mtime_ns"] for r in bad]})
+                               "size": np.array([r["size"] for r in bad], dtype=np.int64),
+                               "mtime_ns": np.array([r["mtime_ns"] for r in bad], dtype=np.int64)})
     table = table[~table["path"].isin(latest)]
     errors = errors[~errors["path"].isin(latest)]
     table = new_rows if table.empty else pd.concat([table[new_rows.columns], new_rows], ignore_index=True)

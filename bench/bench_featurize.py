@@ -1,0 +1,92 @@
+"""Speed of feature extraction: the project's extractor against the straightforward librosa recipe.
+
+Run from the repository's root:
+
+    python bench/bench_featurize.py                # 40 clips side by side, then the whole set
+    python bench/bench_featurize.py --clips 100 --skip-full
+
+Prints, for the same Emotify clips in one process (after a warm-up clip): ms per clip of
+each pipeline, their ratio, and the largest difference between the two on the columns both
+define; then clips/s of ``featurize`` over the whole folder with 2 jobs, and the time a new
+process takes to analyse its first clip (cold start).
+"""
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import librosa
+import numpy as np
+
+from featurize.audio import find_audio, load_audio
+from featurize.features import FeatureSettings, extract_features
+from featurize.run import featurize
+
+EMOTIFY = Path(__file__).resolve().parents[2] / "shared" / "data" / "emotify" / "audio"
+
+
+def straightforward(path):
+    """The recipe a newcomer writes: librosa.load, one call per feature, mean and std over time."""
+    y, sr = librosa.load(path, sr=22050)
+    frames = {
+        "chroma": librosa.feature.chroma_cqt(y=y, sr=sr),
+        "tonnetz": librosa.feature.tonnetz(y=y, sr=sr),
+        "tempogram": librosa.feature.tempogram(y=y, sr=sr),
+        "contrast": librosa.feature.spectral_contrast(y=y, sr=sr),
+        "zcr": librosa.feature.zero_crossing_rate(y),
+        "rms": librosa.feature.rms(y=y),
+    }
+    return np.concatenate([np.stack([f.mean(axis=1), f.std(axis=1)], axis=1).ravel() for f in frames.values()])
+
+
+def ours(path, settings):
+    return extract_features(load_audio(path, settings.sr), settings)
+
+
+def side_by_side(files, settings):
+    ours(files[0], settings)  # warm-up: numba compilation, filter banks of the first tuning
+    straightforward(files[0])
+    t_ours = t_ref = 0.0
+    max_diff = 0.0
+    for f in files:
+        t = time.perf_counter()
+        a = ours(f, settings)
+        t_ours += time.perf_counter() - t
+        t = time.perf_counter()
+        b = straightforward(f)
+        t_ref += time.perf_counter() - t
+        max_diff = max(max_diff, float(np.max(np.abs(a - b))))
+    return 1000 * t_ours / len(files), 1000 * t_ref / len(files), max_diff
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--audio", type=Path, default=EMOTIFY, help="folder of clips (default: ../shared/data/emotify/audio)")
+    p.add_argument("--clips", type=int, default=40, help="clips timed side by side (default: 40)")
+    p.add_argument("--skip-full", action="store_true", help="skip the whole-folder run with 2 jobs")
+    args = p.parse_args()
+
+    files, _ = find_audio([args.audio])
+    picked = files[:: max(1, len(files) // args.clips)][: args.clips]
+    settings = FeatureSettings()
+    print(f"{len(picked)} clips of {args.audio}, one process, after a warm-up clip")
+    ms_ours, ms_ref, diff = side_by_side(picked, settings)
+    print(f"  straightforward librosa recipe: {ms_ref:7.1f} ms/clip")
+    print(f"  featurize                     : {ms_ours:7.1f} ms/clip")
+    print(f"  speed-up: {ms_ref / ms_ours:.2f}x   largest feature difference: {diff:.2e}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "featurize", str(picked[0]), "-o", f"{tmp}/one.parquet", "-q", "-j", "1"],
+                       check=True, stdout=subprocess.DEVNULL)
+        print(f"cold start, new process analysing one clip: {time.perf_counter() - t:.2f} s")
+        if not args.skip_full:
+            s = featurize([args.audio], output=f"{tmp}/all.parquet", jobs=2, progress=False)
+            print(f"whole folder, --jobs 2: {s.computed} clips in {s.seconds:.1f} s = {s.computed / s.seconds:.1f} clips/s")
+
+
+if __name__ == "__main__":
+    main()

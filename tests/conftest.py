@@ -1,0 +1,57 @@
+"""Shared fixtures: short synthetic clips written as real MP3 files."""
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from featurize.demo import make_demo, synth_clip
+
+SR = 22050
+
+
+def write_clip(path, y, sr=SR):
+    """Write `y` to `path` in the format its ending names (mp3, wav, flac...)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, y, sr, format=path.suffix.lstrip(".").upper())
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_corpus(tmp_path_factory):
+    """A 4 x 10 clip, 6-second demo corpus in Q1..Q4 folders, with labels.csv."""
+    root = tmp_path_factory.mktemp("demo")
+    make_demo(root, per_quadrant=10, duration=6.0)
+    return root
+
+
+@pytest.fixture
+def chord():
+    """Six seconds of a C major chord with clicks on the beat, at 22050 Hz."""
+    return synth_clip("Q1", duration=6.0, sr=SR, seed=1)
+
+
+@pytest.fixture
+def bad_folder(tmp_path):
+    """A folder with two good clips and every kind of bad file the featurizer must survive."""
+    root = tmp_path / "music"
+    write_clip(root / "good1.mp3", synth_clip("Q1", 6.0, SR, seed=2))
+    write_clip(root / "sub" / "good2.wav", synth_clip("Q3", 6.0, SR, seed=3))
+    (root / "empty.mp3").write_bytes(b"")
+    (root / "corrupt.mp3").write_bytes(np.random.default_rng(0).bytes(20000))
+    (root / "text.wav").write_text("this is not audio\n" * 100)
+    full = write_clip(tmp_path / "full.mp3", synth_clip("Q2", 6.0, SR, seed=4)).read_bytes()
+    (root / "truncated.mp3").write_bytes(full[:300])
+    write_clip(root / "short.mp3", synth_clip("Q4", 1.0, SR, seed=5))
+    write_clip(root / "silent.flac", np.zeros(6 * SR, dtype=np.float32))
+    (root / "notes.txt").write_text("not audio, ignored by its ending")
+    return root
+
+
+BAD_REASONS = {
+    "empty.mp3": "empty file",
+    "corrupt.mp3": "cannot decode",
+    "text.wav": "cannot decode",
+    "truncated.mp3": "too short|cannot decode",  # 300 bytes: a sliver of audio at most
+    "short.mp3": "too short",
+    "silent.flac": "silent",
+}

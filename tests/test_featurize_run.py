@@ -1,0 +1,162 @@
+"""Featurizing folders: bad files, resuming, refusing mixed settings, FMA track ids, the CLI."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import BAD_REASONS, SR, write_clip
+from featurize.__main__ import main as featurize_main
+from featurize.audio import AudioError, find_audio, load_audio
+from featurize.demo import synth_clip
+from featurize.features import FeatureSettings
+from featurize.run import featurize
+from featurize.table import TableError, errors_path, journal_path, read_errors, read_table
+
+FAST = FeatureSettings(families=("chroma", "contrast", "zcr", "rms"))
+
+
+def test_load_audio_mixes_stereo_and_resamples(tmp_path):
+    left = synth_clip("Q1", 6.0, 44100, seed=0)
+    right = synth_clip("Q4", 6.0, 44100, seed=0)
+    path = write_clip(tmp_path / "stereo.wav", np.stack([left, right], axis=1), sr=44100)
+    import librosa
+
+    expected, _ = librosa.load(path, sr=SR)
+    y = load_audio(path, SR)
+    assert y.dtype == np.float32 and len(y) == 6 * SR
+    np.testing.assert_array_equal(y, expected)
+
+
+@pytest.mark.parametrize("name", sorted(BAD_REASONS))
+def test_load_audio_gives_a_reason_for_each_bad_file(bad_folder, name):
+    with pytest.raises(AudioError, match=BAD_REASONS[name]):
+        load_audio(bad_folder / name, SR, min_duration=5.0)
+
+
+def test_unreadable_file_is_reported(tmp_path):
+    link = tmp_path / "gone.mp3"
+    link.symlink_to(tmp_path / "missing.mp3")
+    with pytest.raises(AudioError, match="cannot read"):
+        load_audio(link, SR)
+
+
+def test_find_audio_skips_other_endings(bad_folder):
+    files, ignored = find_audio([bad_folder])
+    assert files == sorted(files) and all(f.is_absolute() for f in files)
+    assert "notes.txt" not in {f.name for f in files} and ignored == 1
+    assert len(files) == 2 + len(BAD_REASONS)
+
+
+def test_bad_files_are_recorded_and_good_ones_kept(bad_folder, tmp_path):
+    out = tmp_path / "t.parquet"
+    summary = featurize([bad_folder], output=out, settings=FAST, jobs=2, progress=False)
+    table, meta = read_table(out)
+    assert sorted(table["path"]) == ["good1.mp3", "sub/good2.wav"]
+    assert np.isfinite(table[FAST.columns()].to_numpy()).all()
+    errors = read_errors(out).set_index("path")["reason"]
+    assert set(errors.index) == set(BAD_REASONS)
+    for name, reason in BAD_REASONS.items():
+        assert re.search(reason, errors[name])
+    assert len(summary.failed) == len(BAD_REASONS) and summary.errors == len(BAD_REASONS)
+    assert meta["settings"] == FAST.to_dict() and "librosa" in meta["versions"]
+    assert not journal_path(out).exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_rerun_computes_only_new_or_changed_clips(bad_folder, tmp_path):
+    out = tmp_path / "t.parquet"
+    featurize([bad_folder], output=out, settings=FAST, jobs=1, progress=False)
+    again = featurize([bad_folder], output=out, settings=FAST, jobs=1, progress=False)
+    assert again.computed == 0 and again.reused == 2 and again.skipped_failed == len(BAD_REASONS)
+    write_clip(bad_folder / "new.mp3", synth_clip("Q2", 6.0, SR, seed=9))
+    write_clip(bad_folder / "good1.mp3", synth_clip("Q3", 7.0, SR, seed=9))  # changed
+    (bad_folder / "sub" / "good2.wav").unlink()
+    third = featurize([bad_folder], output=out, settings=FAST, jobs=1, progress=False)
+    assert third.computed == 2 and third.reused == 0 and third.removed == 1
+    table, _ = read_table(out)
+    assert sorted(table["path"]) == ["good1.mp3", "new.mp3"]
+    assert table.set_index("path").loc["good1.mp3", "duration"] == pytest.approx(7.0, abs=0.01)
+    retried = featurize([bad_folder], output=out, settings=FAST, jobs=1, progress=False, retry_failed=True)
+    assert len(retried.failed) == len(BAD_REASONS)
+
+
+def test_other_settings_are_refused_not_mixed(bad_folder, tmp_path):
+    out = tmp_path / "t.parquet"
+    featurize([bad_folder], output=out, settings=FAST, jobs=1, progress=False)
+    before = out.read_bytes()
+    other = FeatureSettings(families=FAST.families, hop_length=256)
+    with pytest.raises(TableError, match="table vs this run: hop_length: 512 vs 256"):
+        featurize([bad_folder], output=out, settings=other, jobs=1, progress=False)
+    assert out.read_bytes() == before
+    summary = featurize([bad_folder], output=out, settings=other, jobs=1, progress=False, overwrite=True)
+    assert summary.computed == 2 and read_table(out)[1]["settings"]["hop_length"] == 256
+
+
+def test_killed_run_resumes_without_losing_finished_clips(demo_corpus, tmp_path):
+    out = tmp_path / "t.parquet"
+    cmd = [sys.executable, "-m", "featurize", str(demo_corpus), "-o", str(out), "-j", "1", "-q",
+           "--features", "chroma,rms"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    journal = journal_path(out)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if journal.exists() and len(journal.read_text().splitlines()) >= 6:  # header + 5 clips
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before_kill = len(journal.read_text().splitlines()) - 1
+    assert done_before_kill >= 5 and not out.exists()
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    table, _ = read_table(out)
+    assert len(table) == 40 and table["path"].is_unique
+    assert f"{40 - done_before_kill} computed" in result.stdout
+    assert not journal.exists()
+
+
+def test_fma_layout_records_track_ids(tmp_path):
+    root = tmp_path / "fma_small"
+    for tid in (2, 140, 1482):
+        write_clip(root / f"{tid:06d}"[:3] / f"{tid:06d}.mp3", synth_clip("Q1", 6.0, SR, seed=tid))
+    featurize([root], output=tmp_path / "f.parquet", settings=FAST, jobs=1, progress=False)
+    table, _ = read_table(tmp_path / "f.parquet")
+    assert table["track_id"].tolist() == [2, 140, 1482]
+    assert str(table["track_id"].dtype) == "Int64"
+
+
+def test_cli_one_line_errors(tmp_path, capsys):
+    assert featurize_main([str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such file or folder" in err
+    (tmp_path / "empty").mkdir()
+    assert featurize_main([str(tmp_path / "empty")]) == 2
+    assert "no audio files" in capsys.readouterr().err
+
+
+def test_cli_exit_status_and_summary(bad_folder, tmp_path, capsys):
+    out = tmp_path / "t.parquet"
+    code = featurize_main([str(bad_folder), "-o", str(out), "-q", "--features", "chroma,rms", "-j", "1"])
+    text = capsys.readouterr().out
+    assert code == 1
+    assert "2 clips" in text and f"{len(BAD_REASONS)} clips could not be analysed" in text
+    assert "FAILED silent.flac: silent" in text and str(errors_path(out)) in text
+    assert pq.read_schema(out).metadata[b"featurize"]
+
+
+def test_demo_command_makes_and_featurizes_a_corpus(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert featurize_main(["--demo", "demo", "-q", "--features", "rms"]) == 0
+    labels = pd.read_csv(tmp_path / "demo" / "labels.csv")
+    assert sorted(labels["quadrant"].unique()) == ["Q1", "Q2", "Q3", "Q4"]
+    table, _ = read_table(tmp_path / "cache" / "features" / "demo.parquet")
+    assert len(table) == len(labels) == 48
