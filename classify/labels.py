@@ -66,20 +66,22 @@ def match_paths(table_paths, label_paths):
     relative to a parent folder of the table's root (``audio/rock/001.mp3`` matches
     ``rock/001.mp3``); an ending shared by several clips matches none of them.
     """
-    by_suffix = {}
+    by_suffix, whole = {}, {}
     for i, p in enumerate(table_paths):
         parts = PurePosixPath(p).parts
+        whole["/".join(parts)] = i
         for k in range(len(parts)):
             key = "/".join(parts[k:])
             by_suffix[key] = -2 if key in by_suffix else i  # -2: ambiguous
     out = np.full(len(label_paths), -1)
     for j, p in enumerate(label_paths):
         parts = PurePosixPath(str(p).replace("\\", "/")).parts
-        for k in range(len(parts)):
-            hit = by_suffix.get("/".join(parts[k:]), -1)
+        hit = by_suffix.get("/".join(parts), -1)  # the label path ends a table path
+        for k in range(1, len(parts)):
             if hit != -1:
-                out[j] = max(hit, -1)
                 break
+            hit = whole.get("/".join(parts[k:]), -1)  # a table path ends the label path
+        out[j] = max(hit, -1)
     return out
 
 

@@ -1,0 +1,171 @@
+"""Labels, cross-validation, training and prediction, on real scikit-learn models and real files."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from classify.__main__ import main as classify_main
+from classify.dataset import load_dataset
+from classify.evaluate import cross_validate, cv_splits, scores_from_confusion
+from classify.labels import csv_labels, match_paths, quadrants, scale_midpoint
+from classify.model import MoodModel, SettingsMismatchError
+from classify.models import make_classifier
+from conftest import SR, write_clip
+from featurize.demo import synth_clip
+from featurize.features import FeatureSettings
+from featurize.run import featurize
+
+SETTINGS = FeatureSettings(families=("chroma", "tonnetz", "contrast", "zcr", "rms", "key"))
+
+
+@pytest.fixture(scope="module")
+def demo_table(demo_corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("tables") / "demo.parquet"
+    featurize([demo_corpus], output=out, settings=SETTINGS, jobs=2, progress=False)
+    return out
+
+
+def test_scores_of_a_hand_computed_confusion_matrix():
+    # true A: 3 right, 1 as B; true B: 2 right, 2 as A.
+    cm = np.array([[3, 1], [2, 2]])
+    s = scores_from_confusion(cm)
+    assert s["accuracy"] == pytest.approx(5 / 8)
+    assert s["precision"] == pytest.approx([3 / 5, 2 / 3])
+    assert s["recall"] == pytest.approx([3 / 4, 2 / 4])
+    f1_a, f1_b = 2 * (3 / 5) * (3 / 4) / (3 / 5 + 3 / 4), 2 * (2 / 3) * (1 / 2) / (2 / 3 + 1 / 2)
+    assert s["f1"] == pytest.approx([f1_a, f1_b])
+    assert s["macro_f1"] == pytest.approx((f1_a + f1_b) / 2)
+    assert s["balanced_accuracy"] == pytest.approx((3 / 4 + 2 / 4) / 2)
+    never_predicted = scores_from_confusion(np.array([[2, 0], [2, 0]]))
+    assert never_predicted["precision"][1] == 0 and never_predicted["macro_f1"] == pytest.approx((2 / 3) / 2)
+
+
+class RecordingScaler(StandardScaler):
+    """A StandardScaler that notes how many rows each fit saw."""
+
+    fitted_on = []
+
+    def fit(self, X, y=None, sample_weight=None):
+        RecordingScaler.fitted_on.append(len(X))
+        return super().fit(X, y, sample_weight)
+
+
+def test_scaling_is_fitted_inside_each_training_fold():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 5)), np.repeat(["a", "b", "c"], 20)
+    RecordingScaler.fitted_on.clear()
+    pipeline = Pipeline([("scale", RecordingScaler()), ("svm", SVC())])
+    cross_validate(pipeline, X, y, folds=5, repeats=2, n_jobs=1, progress=False)
+    assert RecordingScaler.fitted_on == [48] * 10  # 4/5 of the clips, never all 60
+    steps = [name for name, _ in make_classifier("svm").steps]
+    assert steps.index("scale") < steps.index("svm")
+
+
+def test_groups_never_span_training_and_test():
+    y = np.repeat(["a", "b"], 30)
+    groups = np.array([f"artist{i % 12}" for i in range(60)])
+    seen_splits = set()
+    for r, train, test in cv_splits(y, groups, folds=4, repeats=3, seed=0):
+        assert not set(groups[train]) & set(groups[test])
+        seen_splits.add((r, tuple(sorted(test))))
+    assert len(seen_splits) == 12
+    tests_per_repeat = {r: sorted(i for rr, t in seen_splits if rr == r for i in t) for r in range(3)}
+    assert all(v == list(range(60)) for v in tests_per_repeat.values())
+
+
+def test_cross_validation_is_seeded_and_reports_every_metric():
+    rng = np.random.default_rng(1)
+    y = np.repeat(["Q1", "Q2"], 30)
+    X = rng.normal(size=(60, 4)) + (y == "Q1")[:, None] * 2.0
+    a = cross_validate(make_classifier("svm"), X, y, folds=5, repeats=3, seed=7, progress=False)
+    b = cross_validate(make_classifier("svm"), X, y, folds=5, repeats=3, seed=7, progress=False)
+    assert a == b
+    assert a["mean"]["macro_f1"] > 0.8 and len(a["per_repeat"]) == 3
+    assert np.sum(a["confusion"]) == 60 * 3 and a["per_class"]["Q1"]["support"] == 30
+
+
+def test_quadrants_from_valence_and_arousal():
+    assert list(quadrants([0.9, 0.1, 0.1, 0.9, 0.5], [0.9, 0.9, 0.1, 0.1, 0.5], 0.5, 0.5)) == ["Q1", "Q2", "Q3", "Q4", "Q1"]
+    assert scale_midpoint([1.5, 8.2]) == 5 and scale_midpoint([0.1, 0.7]) == 0.5 and scale_midpoint([-0.4, 0.3]) == 0
+
+
+def test_label_paths_match_by_whole_trailing_components():
+    table = ["classical/001.mp3", "rock/001.mp3", "rock/002.mp3"]
+    labels = ["audio/rock/001.mp3", "002.mp3", "001.mp3", "rock/003.mp3", "ock/002.mp3"]
+    assert match_paths(table, labels).tolist() == [1, 2, -1, -1, -1]
+
+
+def test_valence_arousal_csv_gives_quadrant_labels(tmp_path):
+    table = pd.DataFrame({"path": ["a.mp3", "b.mp3", "c.mp3", "d.mp3", "e.mp3"]})
+    pd.DataFrame({"file": ["a.mp3", "b.mp3", "c.mp3", "d.mp3", "x.mp3"], "valence": [7, 2, 3, 8, 5],
+                  "arousal": [8, 6, 2, 1, 5]}).to_csv(tmp_path / "va.csv", index=False)
+    labels, _, message = csv_labels(table, tmp_path / "va.csv")
+    assert labels.tolist() == ["Q1", "Q2", "Q3", "Q4", None]
+    assert "threshold 5" in message and "4 of 5 rows" in message
+
+
+def test_cv_command_prints_report_and_writes_json_and_png(demo_table, demo_corpus, tmp_path, capsys):
+    code = classify_main(["--cv", "repeated", "--features", str(demo_table), "--labels", str(demo_corpus / "labels.csv"),
+                          "--folds", "5", "--repeats", "2", "--report-dir", str(tmp_path), "-q"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "SVM: macro-F1" in out and "RF: macro-F1" in out and "Q3 sad/melancholic" in out
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["classifiers"]["svm"]["mean"]["macro_f1"] > 0.7  # the demo moods are easy
+    assert report["seed"] == 0 and report["feature_settings"] == SETTINGS.to_dict()
+    assert (tmp_path / "confusion_svm.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cv_command_one_line_errors(demo_table, demo_corpus, tmp_path, capsys):
+    pd.DataFrame({"path": ["elsewhere/x.mp3"], "quadrant": ["Q1"]}).to_csv(tmp_path / "none.csv", index=False)
+    assert classify_main(["--features", str(demo_table), "--labels", str(tmp_path / "none.csv"), "-q"]) == 2
+    assert "no clip" in capsys.readouterr().err
+    assert classify_main(["--features", str(demo_table), "--folds", "11", "-q"]) == 2
+    assert "fewer clips than the 11 folds" in capsys.readouterr().err
+    assert classify_main(["--features", str(tmp_path / "missing.parquet"), "-q"]) == 2
+    assert "no such feature table" in capsys.readouterr().err
+
+
+def test_nested_tuning_runs_inside_the_outer_folds(demo_table, demo_corpus):
+    data = load_dataset(demo_table, labels="folder")
+    tuned = make_classifier("svm", tune=True, inner_folds=2)
+    result = cross_validate(tuned, data.X, data.y, folds=3, repeats=1, progress=False)
+    assert result["mean"]["macro_f1"] > 0.5  # chance is 0.25
+
+
+def test_model_refuses_features_made_with_other_settings(demo_table, tmp_path):
+    data = load_dataset(demo_table, labels="folder")
+    model = MoodModel.fit(make_classifier("rf"), data, "rf", 0)
+    model.save(tmp_path / "m.joblib")
+    loaded = MoodModel.load(tmp_path / "m.joblib")
+    assert loaded.predict_proba(data.X[:3], data.settings).shape == (3, 4)
+    with pytest.raises(SettingsMismatchError, match="sr: 22050 vs 16000"):
+        loaded.predict_proba(data.X[:3], FeatureSettings(families=SETTINGS.families, sr=16000))
+
+
+def test_train_then_predict_files_of_mixed_quality(demo_table, demo_corpus, tmp_path, capsys):
+    model = tmp_path / "model.joblib"
+    assert classify_main(["train", "--features", str(demo_table), "--classifier", "svm", "--folds", "5",
+                          "--repeats", "1", "-o", str(model), "-q"]) == 0
+    assert "model:" in capsys.readouterr().out
+    files = tmp_path / "mine"
+    write_clip(files / "happy.mp3", synth_clip("Q1", 6.0, SR, seed=123))
+    write_clip(files / "sad.wav", synth_clip("Q3", 6.0, SR, seed=123))
+    (files / "broken.mp3").write_bytes(b"ID3" + bytes(500))
+    write_clip(files / "tiny.mp3", synth_clip("Q1", 2.0, SR, seed=1))
+    code = classify_main(["predict", str(files), "--model", str(model), "--format", "json", "-q", "-j", "1"])
+    rows = {r["path"].rsplit("/", 1)[-1]: r for r in json.loads(capsys.readouterr().out)}
+    assert code == 1  # some files failed
+    assert rows["happy.mp3"]["mood"] == "Q1" and rows["sad.wav"]["mood"] == "Q3"
+    assert sum(rows["happy.mp3"]["probabilities"].values()) == pytest.approx(1, abs=1e-3)
+    assert "cannot decode" in rows["broken.mp3"]["error"] and "too short" in rows["tiny.mp3"]["error"]
+    # A feature table made with other settings is refused.
+    other = tmp_path / "other.parquet"
+    featurize([files], output=other, settings=FeatureSettings(families=("rms",)), jobs=1, progress=False)
+    assert classify_main(["predict", str(other), "--model", str(model), "-q"]) == 2
+    assert "refuses" in capsys.readouterr().err
