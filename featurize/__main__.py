@@ -5,9 +5,11 @@ import sys
 from pathlib import Path
 
 from featurize.audio import AudioError
+from featurize.demo import make_demo
+from featurize.download import DownloadError, download_dataset
 from featurize.features import DEFAULT_FAMILIES, DEFAULT_STATS, FAMILIES, STATS, FeatureSettings
 from featurize.run import DEFAULT_MIN_DURATION, NoAudioError, featurize
-from featurize.table import TableError
+from featurize.table import TableError, errors_path
 
 EXAMPLES = """examples:
   python -m featurize --demo demo            make a small four-mood corpus in demo/ and featurize it
@@ -76,13 +78,9 @@ def main(argv=None):
             print("(* = default)")
             return 0
         if args.download:
-            from featurize.download import download_dataset
-
             download_dataset(args.download[0], Path(args.download[1]), mirror=args.mirror, progress=not args.quiet)
             return 0
         if args.demo:
-            from featurize.demo import make_demo
-
             labels = make_demo(args.demo)
             print(f"wrote {len(labels)} demo clips and {args.demo / 'labels.csv'}")
             args.paths = [args.demo]
@@ -93,7 +91,7 @@ def main(argv=None):
         summary = featurize(args.paths, output=args.output, settings=settings, jobs=args.jobs,
                             min_duration=args.min_duration, metadata_dir=args.metadata, overwrite=args.overwrite,
                             retry_failed=args.retry_failed, progress=not args.quiet)
-    except (FileNotFoundError, NoAudioError, TableError, ValueError, AudioError, OSError) as err:
+    except (FileNotFoundError, NoAudioError, TableError, DownloadError, ValueError, AudioError, OSError) as err:
         print(f"featurize: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -119,8 +117,6 @@ def report(summary):
     if summary.skipped_failed:
         print(f"  skipped {summary.skipped_failed} unchanged files that failed before (--retry-failed to retry)")
     if summary.errors:
-        from featurize.table import errors_path
-
         print(f"  {summary.errors} clips could not be analysed: see {errors_path(summary.table)}")
     if summary.interrupted:
         print("  interrupted: finished clips are saved; run the same command again to complete the table")

@@ -80,7 +80,7 @@ def fetch(url, dest, sha1, retries=5, timeout=60, progress=True):
                 raise DownloadError(f"{url}: {err.code} {err.reason}") from None
             if attempt == retries:
                 raise DownloadError(f"{url}: failed after {retries + 1} attempts ({err}); run again to resume") from None
-            time.sleep(min(2 ** attempt, 30) * 0.1)
+            time.sleep(min(2 ** attempt, 30))  # back off: 1 s, 2 s, 4 s ...
     got = sha1_of(part)
     if got != sha1:
         part.unlink()
