@@ -103,12 +103,15 @@ def _dataset(args):
                            metadata_dir=args.metadata, groups=args.groups, min_per_class=args.folds)
     for m in dataset.messages:
         print(m)
+    if dataset.groups is not None and len(set(dataset.groups)) < args.folds:
+        args.folds = len(set(dataset.groups))
+        print(f"only {args.folds} groups: using {args.folds} folds, each group the test fold once per repeat")
     return dataset
 
 
 def _evaluate(args, dataset, name):
     start = time.monotonic()
-    estimator = make_classifier(name, seed=args.seed, tune=args.tune)
+    estimator = make_classifier(name, seed=args.seed, families=dataset.settings.column_families(), tune=args.tune)
     repeats = args.repeats if getattr(args, "cv", "repeated") == "repeated" else 1
     result = cross_validate(estimator, dataset.X, dataset.y, dataset.groups, folds=args.folds, repeats=repeats,
                             seed=args.seed, n_jobs=args.jobs, progress=not args.quiet, desc=name)
@@ -149,7 +152,8 @@ def run_train(args):
         cv_scores = {"folds": args.folds, "repeats": args.repeats, "seed": args.seed, "groups": args.groups,
                      "mean": result["mean"], "std": result["std"]}
         print(format_report(args.classifier.upper(), result))
-    estimator = make_classifier(args.classifier, seed=args.seed, probability=True, tune=args.tune)
+    estimator = make_classifier(args.classifier, seed=args.seed, families=dataset.settings.column_families(),
+                                probability=True, tune=args.tune)
     model = MoodModel.fit(estimator, dataset, args.classifier, args.seed, cv_scores)
     model.info["labels"] = str(args.labels)
     output = args.output or DEFAULT_CACHE / "models" / f"{dataset.table.stem}-{args.classifier}.joblib"

@@ -117,14 +117,20 @@ class FeatureSettings:
 
     def columns(self):
         """Names of the feature columns these settings produce, in table order."""
-        names = []
+        return [name for name, _ in self._named_columns()]
+
+    def column_families(self):
+        """The family of each column of :meth:`columns`."""
+        return [family for _, family in self._named_columns()]
+
+    def _named_columns(self):
         for fam in self.families:
             family = FAMILIES[fam]
-            if family.frame_wise:
-                names += [f"{fam}_{c}_{s}" for c in family.coefficients(self) for s in self.stats]
-            else:
-                names += [f"{fam}_{c}" for c in family.coefficients(self)]
-        return names
+            for c in family.coefficients(self):
+                if family.frame_wise:
+                    yield from ((f"{fam}_{c}_{s}", fam) for s in self.stats)
+                else:
+                    yield f"{fam}_{c}", fam
 
 
 class Clip:
