@@ -169,3 +169,17 @@ def test_train_then_predict_files_of_mixed_quality(demo_table, demo_corpus, tmp_
     featurize([files], output=other, settings=FeatureSettings(families=("rms",)), jobs=1, progress=False)
     assert classify_main(["predict", str(other), "--model", str(model), "-q"]) == 2
     assert "refuses" in capsys.readouterr().err
+
+
+def test_family_weighting_gives_every_family_the_same_variance():
+    from classify.models import FamilyWeighting
+
+    rng = np.random.default_rng(2)
+    X = StandardScaler().fit_transform(rng.normal(size=(500, 7)))
+    families = ["tempogram"] * 5 + ["rms", "zcr"]
+    Z = FamilyWeighting(families).fit_transform(X)
+    per_family = {f: Z[:, [i for i, g in enumerate(families) if g == f]].var(axis=0).sum() for f in set(families)}
+    assert per_family == pytest.approx({"tempogram": 1 / 3, "rms": 1 / 3, "zcr": 1 / 3})
+    assert FamilyWeighting().fit(X).weights_ == pytest.approx(np.full(7, 1 / np.sqrt(7)))
+    with pytest.raises(ValueError, match="2 family names for 7 columns"):
+        FamilyWeighting(["a", "b"]).fit(X)
