@@ -7,9 +7,9 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedGroupKFold
-from tqdm import tqdm
 
 from classify.labels import display_name
+from featurize.run import progress_bar
 from featurize.table import atomic_write
 
 
@@ -97,8 +97,8 @@ def cross_validate(estimator, X, y, groups=None, folds=10, repeats=10, seed=0, n
     jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_predict)(estimator, X, y, train, test) for _, train, test in splits
     )
-    for (r, _, _), (test, pred) in tqdm(zip(splits, jobs), total=len(splits), desc=desc, unit="fit",
-                                        disable=not progress, leave=False):
+    for (r, _, _), (test, pred) in progress_bar(iterable=zip(splits, jobs), total=len(splits), desc=desc, unit="fit",
+                                                disable=not progress, leave=False):
         predictions[r, test] = pred
     names = ("accuracy", "balanced_accuracy", "macro_f1")
     per_repeat = [scores_from_confusion(confusion_matrix(y, p, labels=classes)) for p in predictions]

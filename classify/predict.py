@@ -65,8 +65,9 @@ def format_predictions(df, fmt, classes):
     if fmt == "json":
         records = []
         for r in df.to_dict("records"):
-            rec = {"path": r["path"], "mood": r["mood"], "error": r["error"]}
-            if r["mood"] is not None:
+            failed = pd.isna(r["mood"])
+            rec = {"path": r["path"], "mood": None if failed else r["mood"], "error": r["error"] if failed else None}
+            if not failed:
                 rec["probabilities"] = {c: round(r[f"p_{c}"], 4) for c in classes}
             records.append(rec)
         return json.dumps(records, indent=2)
@@ -75,7 +76,7 @@ def format_predictions(df, fmt, classes):
     lines = [head]
     for r in df.to_dict("records"):
         path = r["path"] if len(r["path"]) <= width else "…" + r["path"][-(width - 1):]
-        if r["mood"] is None:
+        if pd.isna(r["mood"]):
             lines.append(f"{path:{width}s}  ERROR: {r['error']}")
         else:
             lines.append(f"{path:{width}s}  {display_name(r['mood']):22s}" + "".join(f"{r[f'p_{c}']:8.2f}" for c in classes))

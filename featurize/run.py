@@ -257,6 +257,11 @@ def _analyse(path, settings, min_duration):
     return {"duration": len(y) / settings.sr, "values": values.tolist()}
 
 
+def progress_bar(**kwargs):
+    """A tqdm bar on stderr: live on a terminal, a line every 10 s in a log."""
+    return tqdm(smoothing=0.05, mininterval=0.1 if sys.stderr.isatty() else 10.0, **kwargs)
+
+
 def _init_worker():
     # The parent handles Ctrl-C; each worker uses one BLAS thread (the cores are the workers).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -284,8 +289,7 @@ def analyse_files(files, settings, min_duration=DEFAULT_MIN_DURATION, jobs=None,
         ``{'duration': seconds, 'values': list of float}``, or ``{'error': reason}``.
     """
     jobs = jobs or os.cpu_count() or 1
-    bar = tqdm(total=len(files), unit="clip", disable=not progress or not files, smoothing=0.05,
-               mininterval=0.1 if sys.stderr.isatty() else 10.0)
+    bar = progress_bar(total=len(files), unit="clip", disable=not progress or not files)
     failed = 0
     try:
         if jobs == 1:
