@@ -90,8 +90,7 @@ def load_audio(path, sr, min_duration=0.0):
         raise AudioError(f"cannot read: {err.strerror or err}") from None
     if y.shape[0] == 0:
         raise AudioError("holds no audio samples")
-    # Mean over channels; for stereo (L + R) / 2, identical to librosa.to_mono and far faster.
-    y = y[:, 0] if y.shape[1] == 1 else y.sum(axis=1, dtype=np.float32) / np.float32(y.shape[1])
+    y = _mix_to_mono(y)
     if native_sr != sr:
         y = librosa.resample(y, orig_sr=native_sr, target_sr=sr, res_type=RESAMPLER)
     duration = len(y) / sr
@@ -102,6 +101,17 @@ def load_audio(path, sr, min_duration=0.0):
     if not np.any(y):
         raise AudioError("silent: every sample is zero")
     return y
+
+
+def _mix_to_mono(y):
+    """Mean over channels, summed in channel order: for stereo (L + R) / 2, the same values as
+    ``librosa.to_mono`` (a strided ``mean(axis=1)`` over interleaved channels is 20x slower)."""
+    mono = y[:, 0].copy()
+    for c in range(1, y.shape[1]):
+        mono += y[:, c]
+    if y.shape[1] > 1:
+        mono /= np.float32(y.shape[1])
+    return mono
 
 
 def _libsndfile_reason(err):

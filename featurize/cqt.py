@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import librosa
 import numpy as np
+import scipy.sparse
+from librosa.core.pitch import _parabolic_interpolation
 
 RES_TYPE = "soxr_hq"
 
@@ -120,10 +122,66 @@ def _filter_bank(sr, hop_length, n_bins, bins_per_octave, tuning):
         n_fft = basis.shape[1]
         basis *= lens[:, np.newaxis] / float(n_fft)
         fft_basis = librosa.get_fftlib().fft(basis, n=n_fft, axis=1)[:, : n_fft // 2 + 1]
-        fft_basis = librosa.util.sparsify_rows(fft_basis, quantile=0.01, dtype=np.complex64)
+        fft_basis = _sparsify_rows(fft_basis, quantile=0.01, dtype=np.complex64)
         fft_basis[:] *= np.sqrt(sr / my_sr)
         octaves.append((fft_basis, n_fft))
         if my_hop % 2 == 0:
             my_hop //= 2
             my_sr /= 2.0
     return _FilterBank(downsample, hop0, tuple(octaves), np.sqrt(lengths))
+
+
+def _sparsify_rows(x, quantile, dtype):
+    """``librosa.util.sparsify_rows``, equal output, without its row-by-row sparse assignments.
+
+    Keeps in each row the largest-magnitude entries that hold all but `quantile` of the
+    row's total magnitude.
+    """
+    mags = np.abs(x)
+    norms = np.sum(mags, axis=1, keepdims=True)
+    mag_sort = np.sort(mags, axis=1)
+    cumulative = np.cumsum(mag_sort / norms, axis=1)
+    threshold_idx = np.argmin(cumulative < quantile, axis=1)
+    keep = mags >= mag_sort[np.arange(len(x)), threshold_idx][:, np.newaxis]
+    return scipy.sparse.csr_matrix(np.where(keep, x, 0).astype(dtype))
+
+
+def estimate_tuning(S, *, sr, n_fft, bins_per_octave, fmin=150.0, fmax=4000.0, threshold=0.1, resolution=0.01):
+    """Tuning offset of a magnitude spectrogram, equal to ``librosa.estimate_tuning(S=S, ...)``.
+
+    librosa's `piptrack` interpolates peaks over every frequency bin and then keeps those
+    between `fmin` and `fmax`; this computes the same peaks on that band only (plus one
+    neighbouring bin on each side, which the local-maximum test needs).
+
+    Parameters
+    ----------
+    S : np.ndarray [shape=(1 + n_fft // 2, t)]
+        Magnitude STFT.
+    sr : int
+    n_fft : int
+    bins_per_octave : int
+    fmin, fmax, threshold, resolution : float
+        As in `librosa.piptrack` and `librosa.estimate_tuning`.
+
+    Returns
+    -------
+    float
+        Tuning in fractions of a bin, in [-0.5, 0.5).
+    """
+    freqs = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
+    band = np.flatnonzero((max(fmin, 0) <= freqs) & (freqs < min(fmax, sr / 2)))
+    lo, hi = max(band[0] - 1, 0), min(band[-1] + 2, S.shape[0])
+    sub = S[lo:hi]
+    ref = threshold * np.max(S, axis=0, keepdims=True)
+    peaks = librosa.util.localmax(sub * (sub > ref), axis=0)
+    inner = np.zeros(len(sub), dtype=bool)
+    inner[band[0] - lo:band[-1] + 1 - lo] = True
+    rows, cols = np.nonzero(peaks & inner[:, np.newaxis])
+    shift = _parabolic_interpolation(sub, axis=0)
+    avg = np.gradient(sub, axis=0)
+    # Stored in S's dtype, as piptrack's output arrays are.
+    pitch = ((rows + lo + shift[rows, cols]) * float(sr) / n_fft).astype(S.dtype)
+    mag = (sub[rows, cols] + 0.5 * avg[rows, cols] * shift[rows, cols]).astype(S.dtype)
+    keep = pitch > 0
+    cutoff = np.median(mag[keep]) if keep.any() else 0.0
+    return librosa.pitch_tuning(pitch[keep & (mag >= cutoff)], resolution=resolution, bins_per_octave=bins_per_octave)

@@ -16,7 +16,7 @@ import librosa
 import numpy as np
 import scipy.stats
 
-from featurize.cqt import cqt_magnitude
+from featurize.cqt import cqt_magnitude, estimate_tuning
 
 #: Bumped whenever a change alters the values of existing columns.
 FEATURE_SET_VERSION = 1
@@ -156,9 +156,7 @@ class Clip:
     @cached_property
     def tuning(self):
         # Same as chroma_cqt's own estimate_tuning(y=y), from the shared STFT.
-        return librosa.estimate_tuning(
-            S=self.stft_magnitude, sr=self.sr, n_fft=self.n_fft, bins_per_octave=CHROMA_BINS_PER_OCTAVE
-        )
+        return estimate_tuning(self.stft_magnitude, sr=self.sr, n_fft=self.n_fft, bins_per_octave=CHROMA_BINS_PER_OCTAVE)
 
     @cached_property
     def chroma(self):
@@ -186,6 +184,20 @@ class Clip:
         return librosa.feature.tempogram(
             onset_envelope=self.onset_envelope, sr=self.sr, hop_length=self.hop, win_length=TEMPOGRAM_WIN
         )
+
+
+def zero_crossing_rate(y, frame_length, hop_length, threshold=1e-10):
+    """``librosa.feature.zero_crossing_rate(y, frame_length=..., hop_length=...)``, equal values.
+
+    librosa tests every sample pair once per frame that holds it (four times with the
+    default hop); this tests each pair once and counts per frame with a cumulative sum.
+    """
+    padded = np.pad(y, frame_length // 2, mode="edge")
+    # Samples within the threshold count as zero, and zero as positive.
+    negative = np.signbit(np.where(np.abs(padded) <= np.float64(threshold), 0, padded))
+    crossed = np.concatenate([[0], np.cumsum(negative[1:] != negative[:-1])])
+    starts = np.arange(1 + (len(padded) - frame_length) // hop_length) * hop_length
+    return ((crossed[starts + frame_length - 1] - crossed[starts]) / frame_length)[np.newaxis, :]
 
 
 @lru_cache(maxsize=8)
@@ -244,10 +256,10 @@ FAMILIES = {
     "contrast": Family(
         lambda c: librosa.feature.spectral_contrast(S=c.stft_magnitude, sr=c.sr),
         lambda s: [f"band{k}" for k in range(CONTRAST_BANDS + 1)],
-        description="spectral contrast, 6 bands and the valley",
+        description="spectral contrast in 7 octave bands",
     ),
     "zcr": Family(
-        lambda c: librosa.feature.zero_crossing_rate(c.y, frame_length=c.n_fft, hop_length=c.hop),
+        lambda c: zero_crossing_rate(c.y, frame_length=c.n_fft, hop_length=c.hop),
         lambda s: ["rate"], description="zero-crossing rate",
     ),
     "rms": Family(

@@ -75,3 +75,23 @@ def test_settings_validate_and_round_trip():
     with pytest.raises(ValueError, match="unknown statistics"):
         FeatureSettings(stats=("mode",))
     assert FeatureSettings().differences(FeatureSettings(sr=16000)) == ["sr: 22050 vs 16000"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_tuning_estimate_equals_librosa(seed):
+    from featurize.cqt import estimate_tuning
+    from featurize.demo import synth_clip
+
+    # Detune the clip by a random fraction of a semitone.
+    y = librosa.effects.pitch_shift(synth_clip("Q2", 4.0, SR, seed=seed), sr=SR, n_steps=(seed - 1.5) / 7)
+    S = np.abs(librosa.stft(y))
+    expected = librosa.estimate_tuning(y=y, sr=SR, bins_per_octave=36)
+    assert estimate_tuning(S, sr=SR, n_fft=2048, bins_per_octave=36) == expected
+
+
+def test_sparsified_filters_equal_librosa():
+    from featurize.cqt import _sparsify_rows
+
+    x = np.fft.fft(np.random.default_rng(0).normal(size=(12, 256)))[:, :129]
+    ours, theirs = _sparsify_rows(x, 0.01, np.complex64), librosa.util.sparsify_rows(x, quantile=0.01, dtype=np.complex64)
+    assert ours.nnz == theirs.nnz and abs(ours - theirs).max() == 0
