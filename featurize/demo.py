@@ -7,8 +7,8 @@ Each quadrant has the musical cues that listeners associate with it (Russell's m
 ==== ======================= ========= ======= =====================
 Q1   major triads            fast      loud    bright (many partials)
 Q2   minor, with tritones    fast      loud    bright, noisy attacks
-Q3   minor triads            slow      soft    dark (few partials)
-Q4   major triads            slow      soft    dark
+Q3   minor triads            slowest   soft    darkest (low register, few partials)
+Q4   major triads            slow      soft    mellow
 ==== ======================= ========= ======= =====================
 """
 
@@ -21,11 +21,11 @@ import soundfile as sf
 QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
 
 _STYLE = {
-    #      chord intervals        bpm  level partials noise
-    "Q1": ((0, 4, 7), 140, 0.5, 8, 0.0),
-    "Q2": ((0, 3, 6, 10), 150, 0.5, 10, 0.15),
-    "Q3": ((0, 3, 7), 62, 0.08, 2, 0.0),
-    "Q4": ((0, 4, 7), 66, 0.08, 2, 0.0),
+    #      chord intervals   bpm  level partials noise register
+    "Q1": ((0, 4, 7), 140, 0.5, 8, 0.0, 0),
+    "Q2": ((0, 3, 6, 10), 150, 0.5, 10, 0.15, 0),
+    "Q3": ((0, 3, 7), 54, 0.08, 2, 0.0, -12),
+    "Q4": ((0, 4, 7), 80, 0.08, 4, 0.0, 0),
 }
 # Root movements of the chord progression, in semitones from the key note.
 _PROGRESSION = (0, 5, 7, 0, 9, 5, 7, 0)
@@ -50,10 +50,10 @@ def synth_clip(quadrant, duration=10.0, sr=22050, seed=0):
     """
     if quadrant not in _STYLE:
         raise ValueError(f"quadrant must be one of {QUADRANTS}, not {quadrant!r}")
-    intervals, bpm, level, partials, noise = _STYLE[quadrant]
+    intervals, bpm, level, partials, noise, register = _STYLE[quadrant]
     rng = np.random.default_rng(seed)
     bpm *= rng.uniform(0.92, 1.08)
-    key = 48 + rng.integers(0, 12)  # MIDI note of the key, C3..B3
+    key = 48 + register + rng.integers(0, 12)  # MIDI note of the key, C3..B3 (an octave lower for Q3)
     n = int(round(duration * sr))
     t = np.arange(n) / sr
     beat = 60.0 / bpm
