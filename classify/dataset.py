@@ -99,7 +99,7 @@ def load_dataset(table_path=None, labels="folder", label_column=None, thresholds
         messages.append(msg)
     labelled = y.notna().to_numpy()
     if not labelled.any():
-        raise LabelError(f"no clip of {table_path} got a label from {labels}")
+        raise LabelError(f"no clip of {table_path} ({len(table)} clips) got a label; {messages[-1]}")
     if not labelled.all():
         messages.append(f"left out {int((~labelled).sum())} clips without a label")
 

@@ -124,11 +124,23 @@ def test_cv_command_prints_report_and_writes_json_and_png(demo_table, demo_corpu
 def test_cv_command_one_line_errors(demo_table, demo_corpus, tmp_path, capsys):
     pd.DataFrame({"path": ["elsewhere/x.mp3"], "quadrant": ["Q1"]}).to_csv(tmp_path / "none.csv", index=False)
     assert classify_main(["--features", str(demo_table), "--labels", str(tmp_path / "none.csv"), "-q"]) == 2
-    assert "no clip" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no clip" in err and "(40 clips)" in err and "matched by 'path': 0 of 1 rows" in err
     assert classify_main(["--features", str(demo_table), "--folds", "11", "-q"]) == 2
     assert "fewer clips than the 11 folds" in capsys.readouterr().err
     assert classify_main(["--features", str(tmp_path / "missing.parquet"), "-q"]) == 2
     assert "no such feature table" in capsys.readouterr().err
+
+
+def test_nan_in_a_table_is_a_one_line_error(demo_table, tmp_path, capsys):
+    from featurize.table import read_table, write_table
+
+    table, meta = read_table(demo_table)
+    table.loc[3, "rms_energy_mean"] = np.nan
+    write_table(table, tmp_path / "nan.parquet", meta)
+    assert classify_main(["--features", str(tmp_path / "nan.parquet"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "1 clips have NaN or infinite features" in err
 
 
 def test_nested_tuning_runs_inside_the_outer_folds(demo_table, demo_corpus):
