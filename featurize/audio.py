@@ -1,6 +1,7 @@
 """Finding audio files in folders and decoding them to mono at a fixed rate."""
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import librosa
@@ -79,7 +80,7 @@ def load_audio(path, sr, min_duration=0.0):
     try:
         if os.path.getsize(path) == 0:
             raise AudioError("empty file (0 bytes)")
-        with sf.SoundFile(path) as f:
+        with _native_stderr_silenced(), sf.SoundFile(path) as f:
             native_sr = f.samplerate
             y = f.read(dtype="float32", always_2d=True)
     except PermissionError:
@@ -103,6 +104,22 @@ def load_audio(path, sr, min_duration=0.0):
     return y
 
 
+@contextmanager
+def _native_stderr_silenced():
+    """Silence file descriptor 2 while decoding: libsndfile's MP3 decoder prints notes about
+    damaged frames there ('Illegal Audio-MPEG-Header ...'); the failure reason we record says
+    what matters."""
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _mix_to_mono(y):
     """Mean over channels, summed in channel order: for stereo (L + R) / 2, the same values as
     ``librosa.to_mono`` (a strided ``mean(axis=1)`` over interleaved channels is 20x slower)."""
@@ -116,4 +133,6 @@ def _mix_to_mono(y):
 
 def _libsndfile_reason(err):
     text = str(err)
-    return text.split(": ", 1)[-1].rstrip(".") if "Error opening" in text else text
+    text = text.split(": ", 1)[-1].rstrip(".") if "Error opening" in text else text
+    # libsndfile's MP3 probe reports undecodable data as a missing file; the file exists.
+    return "no decodable audio stream" if "does not exist" in text else text
