@@ -1,17 +1,21 @@
-"""Constant-Q magnitude spectrogram with filter banks reused across clips.
+"""Constant-Q magnitude spectrogram with filter banks reused across clips, and the tuning estimate.
 
 `librosa.cqt` rebuilds its filter bank on every call, and the bank depends only
 on the sampling rate, the hop and the clip's tuning (about a hundred distinct
 values at librosa's 0.01-bin resolution).  :func:`cqt_magnitude` follows
 librosa's recursive sub-sampling algorithm step by step, with the same filters
-and resampler, so its output equals ``np.abs(librosa.cqt(...))``; it only builds
-each filter bank once per process.
+and resampler, but builds each filter bank once per process, and takes the
+octaves' FFTs in single precision (librosa takes them in double precision and
+stores the result in single precision): its output agrees with
+``np.abs(librosa.cqt(...))`` to float32 rounding, and the chroma and tonnetz
+summaries made from it to about 1e-7.
 """
 
 from functools import lru_cache
 
 import librosa
 import numpy as np
+import scipy.fft
 import scipy.sparse
 from librosa.core.pitch import _parabolic_interpolation
 
@@ -40,7 +44,7 @@ def cqt_magnitude(y, *, sr, hop_length, n_bins, bins_per_octave, tuning):
     -------
     np.ndarray [shape=(n_bins, t)], float32
         ``np.abs(librosa.cqt(y, sr=sr, hop_length=hop_length, n_bins=n_bins,
-        bins_per_octave=bins_per_octave, tuning=tuning))``.
+        bins_per_octave=bins_per_octave, tuning=tuning))``, to float32 rounding.
     """
     bank = _filter_bank(float(sr), int(hop_length), int(n_bins), int(bins_per_octave), float(tuning))
     dtype = librosa.util.dtype_r2c(y.dtype)
@@ -49,8 +53,7 @@ def cqt_magnitude(y, *, sr, hop_length, n_bins, bins_per_octave, tuning):
     responses = []
     hop = bank.hop_length
     for fft_basis, n_fft in bank.octaves:
-        D = librosa.stft(y, n_fft=n_fft, hop_length=hop, window="ones", pad_mode="constant", dtype=dtype)
-        responses.append(fft_basis.dot(D))
+        responses.append(fft_basis.dot(_centered_frames_rfft(y, n_fft, hop)))
         if hop % 2 == 0:
             hop //= 2
             y = librosa.resample(y, orig_sr=2, target_sr=1, res_type=RES_TYPE, scale=True)
@@ -66,6 +69,13 @@ def cqt_magnitude(y, *, sr, hop_length, n_bins, bins_per_octave, tuning):
         end -= n_oct
     C /= bank.sqrt_lengths[:, np.newaxis]
     return np.abs(C)
+
+
+def _centered_frames_rfft(y, n_fft, hop_length):
+    """``librosa.stft(y, n_fft, hop_length, window='ones', pad_mode='constant')`` in y's precision."""
+    padded = np.pad(y, n_fft // 2, mode="constant")
+    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop_length]
+    return scipy.fft.rfft(frames, axis=-1).T
 
 
 class _FilterBank:

@@ -35,11 +35,12 @@ def test_family_matches_librosa(chord, family):
 
 
 @pytest.mark.parametrize("hop, n_bins, bpo, tuning", [(512, 252, 36, 0.07), (512, 84, 12, -0.3), (2048, 60, 12, 0.2)])
-def test_cqt_magnitude_equals_librosa(chord, hop, n_bins, bpo, tuning):
+def test_cqt_magnitude_equals_librosa_to_float32_rounding(chord, hop, n_bins, bpo, tuning):
     expected = np.abs(librosa.cqt(chord, sr=SR, hop_length=hop, n_bins=n_bins, bins_per_octave=bpo, tuning=tuning))
     for _ in range(2):  # the second call reuses the cached filter bank
         ours = cqt_magnitude(chord, sr=SR, hop_length=hop, n_bins=n_bins, bins_per_octave=bpo, tuning=tuning)
-        np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-6)
+        assert ours.shape == expected.shape and ours.dtype == np.float32
+        np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-5 * expected.max())
 
 
 def test_every_family_and_statistic_is_finite_and_named(chord):
