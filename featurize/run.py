@@ -30,6 +30,7 @@ from featurize.table import (
     library_versions,
     read_errors,
     read_table,
+    writer_lock,
     write_errors,
     write_table,
 )
@@ -123,8 +124,42 @@ def featurize(paths, output=None, settings=None, jobs=None, min_duration=DEFAULT
         metadata_dir = fma.find_metadata(root)
     tracks = fma.read_tracks(metadata_dir) if metadata_dir else None
     header = {"settings": settings.to_dict(), "root": str(root)}
-    journal = Journal(journal_path(output))
+    with writer_lock(output):  # one run at a time may write a table
+        journal = Journal(journal_path(output))
+        table, errors = _resume(journal, output, header, settings, overwrite)
+        rel = {f: f.relative_to(root).as_posix() for f in files}
+        current = {rel[f]: (st.st_size, st.st_mtime_ns) for f, st in ((f, f.stat()) for f in files)}
+        summary = RunSummary(table=output, ignored_files=ignored)
+        todo = _plan(files, rel, current, table, errors, retry_failed, summary)
+        try:
+            for f, result in analyse_files(todo, settings, min_duration, jobs, progress):
+                journal.append({"path": rel[f], "size": current[rel[f]][0], "mtime_ns": current[rel[f]][1], **result})
+                if "error" in result:
+                    summary.failed.append((rel[f], result["error"]))
+                else:
+                    summary.computed += 1
+        except KeyboardInterrupt:
+            summary.interrupted = True
+        finally:
+            journal.close()
+            table, errors = _fold(table, errors, journal.records()[1:], settings)
+            # Files no longer on disk leave the table.
+            table = table[table["path"].isin(current)].reset_index(drop=True)
+            errors = errors[errors["path"].isin(current)].reset_index(drop=True)
+            if tracks is not None:
+                table = _with_track_metadata(table, tracks)
+            metadata = {**header, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                        "versions": library_versions(), "min_duration": min_duration}
+            write_table(table, output, metadata)
+            write_errors(errors, output)
+            journal.remove()
+    summary.rows, summary.errors = len(table), len(errors)
+    summary.seconds = time.monotonic() - start
+    return summary
 
+
+def _resume(journal, output, header, settings, overwrite):
+    """The table and errors to build on, with a killed run's journal folded in; starts the journal."""
     if overwrite:
         journal.remove()
         table, errors = _empty_table(settings), pd.DataFrame(columns=ERROR_COLUMNS)
@@ -136,51 +171,24 @@ def featurize(paths, output=None, settings=None, jobs=None, min_duration=DEFAULT
             table, errors = _fold(table, errors, leftovers[1:], settings)
     if not journal.path.exists():
         journal.append(header)
+    return table, errors
 
-    # What is already done, by relative path, size and modification time.
-    stats = {f: f.stat() for f in files}
-    rel = {f: f.relative_to(root).as_posix() for f in files}
-    current = {rel[f]: (stats[f].st_size, stats[f].st_mtime_ns) for f in files}
+
+def _plan(files, rel, current, table, errors, retry_failed, summary):
+    """The files to analyse: new or changed since their row or failure (counted in `summary`)."""
     done = {p: (s, m) for p, s, m in zip(table["path"], table["size"], table["mtime_ns"])}
     failed_before = {p: (s, m) for p, s, m in zip(errors["path"], errors["size"], errors["mtime_ns"])}
-    summary = RunSummary(table=output, ignored_files=ignored)
     summary.removed = int((~table["path"].isin(current)).sum())
     todo = []
     for f in files:
-        key, now = rel[f], current[rel[f]]
-        if done.get(key) == now:
+        state = current[rel[f]]
+        if done.get(rel[f]) == state:
             summary.reused += 1
-        elif failed_before.get(key) == now and not retry_failed:
+        elif failed_before.get(rel[f]) == state and not retry_failed:
             summary.skipped_failed += 1
         else:
             todo.append(f)
-
-    try:
-        for f, result in analyse_files(todo, settings, min_duration, jobs, progress):
-            record = {"path": rel[f], "size": current[rel[f]][0], "mtime_ns": current[rel[f]][1], **result}
-            journal.append(record)
-            if "error" in result:
-                summary.failed.append((rel[f], result["error"]))
-            else:
-                summary.computed += 1
-    except KeyboardInterrupt:
-        summary.interrupted = True
-    finally:
-        journal.close()
-        table, errors = _fold(table, errors, journal.records()[1:], settings)
-        # Files no longer on disk leave the table.
-        table = table[table["path"].isin(current)].reset_index(drop=True)
-        errors = errors[errors["path"].isin(current)].reset_index(drop=True)
-        if tracks is not None:
-            table = _with_track_metadata(table, tracks)
-        metadata = {**header, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    "versions": library_versions(), "min_duration": min_duration}
-        write_table(table, output, metadata)
-        write_errors(errors, output)
-        journal.remove()
-    summary.rows, summary.errors = len(table), len(errors)
-    summary.seconds = time.monotonic() - start
-    return summary
+    return todo
 
 
 def _empty_table(settings):

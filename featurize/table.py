@@ -9,12 +9,18 @@ import json
 import os
 import platform
 import tempfile
+from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 METADATA_KEY = b"featurize"
 
@@ -100,6 +106,28 @@ def read_table(path):
     """The table at `path` as a DataFrame, and its metadata dict."""
     metadata = read_metadata(path)
     return pq.read_table(path).to_pandas(), metadata
+
+
+@contextmanager
+def writer_lock(table_path):
+    """Hold the table's lock file while writing it; a second writer gets a :class:`TableError`.
+
+    The lock (``NAME.lock``, an advisory ``flock``) dies with its process, so a killed run
+    never leaves the table locked. Where ``fcntl`` does not exist (Windows) nothing is locked.
+    """
+    p = Path(table_path)
+    lock = p.with_name(p.stem + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as f:
+        if fcntl is not None:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise TableError(f"{p} is being written by another featurize run; wait for it to finish") from None
+        try:
+            yield
+        finally:
+            lock.unlink(missing_ok=True)
 
 
 def errors_path(table_path):

@@ -159,3 +159,14 @@ def test_demo_command_makes_and_featurizes_a_corpus(tmp_path, monkeypatch, capsy
     assert sorted(labels["quadrant"].unique()) == ["Q1", "Q2", "Q3", "Q4"]
     table, _ = read_table(tmp_path / "cache" / "features" / "demo.parquet")
     assert len(table) == len(labels) == 48
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_table(bad_folder, tmp_path):
+    from featurize.table import writer_lock
+
+    out = tmp_path / "t.parquet"
+    with writer_lock(out):
+        with pytest.raises(TableError, match="being written by another featurize run"):
+            featurize([bad_folder], output=out, settings=FAST, jobs=1, progress=False)
+    assert featurize([bad_folder], output=out, settings=FAST, jobs=1, progress=False).computed == 2
+    assert not out.with_name("t.lock").exists()
