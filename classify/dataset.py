@@ -46,7 +46,7 @@ def feature_columns(table, settings):
     values = table[columns].to_numpy(dtype=np.float64)
     bad = ~np.isfinite(values).all(axis=1)
     if bad.any():
-        raise TableError(f"{int(bad.sum())} clips have NaN or infinite features (e.g. {table['path'].iloc[np.flatnonzero(bad)[0]]}); "
+        raise TableError(f"clips with NaN or infinite features: {int(bad.sum())} (e.g. {table['path'].iloc[np.flatnonzero(bad)[0]]}); "
                          "re-make the table with `python -m featurize`")
     return columns, values
 
@@ -101,7 +101,7 @@ def load_dataset(table_path=None, labels="folder", label_column=None, thresholds
     if not labelled.any():
         raise LabelError(f"no clip of {table_path} ({len(table)} clips) got a label; {messages[-1]}")
     if not labelled.all():
-        messages.append(f"left out {int((~labelled).sum())} clips without a label")
+        messages.append(f"clips without a label, left out: {int((~labelled).sum())}")
 
     group_values = None
     if groups:
@@ -114,7 +114,7 @@ def load_dataset(table_path=None, labels="folder", label_column=None, thresholds
         if missing.any():
             # A clip with no group value is a group of its own.
             g[missing] = [f"__missing_{i}" for i in range(int(missing.sum()))]
-            messages.append(f"{int(missing.sum())} clips have no '{name}' value: each is its own group")
+            messages.append(f"clips without a '{name}' value, each its own group: {int(missing.sum())}")
         group_values = g.astype(str)
         messages.append(f"groups: '{name}', {len(set(group_values))} groups")
 

@@ -82,7 +82,7 @@ def main(argv=None):
             return 0
         if args.demo:
             labels = make_demo(args.demo)
-            print(f"wrote {len(labels)} demo clips and {args.demo / 'labels.csv'}")
+            print(f"demo corpus: {len(labels)} clips in {args.demo}/Q1..Q4, labels in {args.demo / 'labels.csv'}")
             args.paths = [args.demo]
         if not args.paths:
             build_parser().error("give at least one PATH (or --demo DIR)")
@@ -109,15 +109,15 @@ def report(summary):
     print(f"{summary.table}: {summary.rows} clips ({summary.computed} computed in {summary.seconds:.1f} s"
           f"{f', {rate:.1f} clips/s' if summary.computed else ''}; {summary.reused} already done)")
     if summary.removed:
-        print(f"  removed {summary.removed} clips whose files are gone")
+        print(f"  removed, their files being gone: {summary.removed}")
     if summary.ignored_files:
-        print(f"  ignored {summary.ignored_files} files that are not audio (by their ending)")
+        print(f"  files ignored, not audio by their ending: {summary.ignored_files}")
     for path, reason in summary.failed:
         print(f"  FAILED {path}: {reason}")
     if summary.skipped_failed:
-        print(f"  skipped {summary.skipped_failed} unchanged files that failed before (--retry-failed to retry)")
+        print(f"  unchanged files that failed before, skipped: {summary.skipped_failed} (--retry-failed to retry)")
     if summary.errors:
-        print(f"  {summary.errors} clips could not be analysed: see {errors_path(summary.table)}")
+        print(f"  clips that could not be analysed: {summary.errors}, reasons in {errors_path(summary.table)}")
     if summary.interrupted:
         print("  interrupted: finished clips are saved; run the same command again to complete the table")
 

@@ -80,6 +80,8 @@ def synth_clip(quadrant, duration=10.0, sr=22050, seed=0):
 def make_demo(dest, per_quadrant=12, duration=10.0, sr=22050, seed=0, fmt="mp3"):
     """Write a labelled demo corpus: ``dest/Q1/q1_00.mp3`` ... and ``dest/labels.csv``.
 
+    Clips already in `dest` are kept, so that a second demo run has nothing to recompute.
+
     Parameters
     ----------
     dest : str or Path
@@ -106,8 +108,8 @@ def make_demo(dest, per_quadrant=12, duration=10.0, sr=22050, seed=0, fmt="mp3")
         (dest / q).mkdir(parents=True, exist_ok=True)
         for k in range(per_quadrant):
             rel = f"{q}/{q.lower()}_{k:02d}.{fmt}"
-            y = synth_clip(q, duration, sr, seed=seed * 1000 + k)
-            sf.write(dest / rel, y, sr, format=fmt.upper())
+            if not (dest / rel).exists():  # same arguments, same clip: keep it, and its features
+                sf.write(dest / rel, synth_clip(q, duration, sr, seed=seed * 1000 + k), sr, format=fmt.upper())
             rows.append({"path": rel, "quadrant": q})
     labels = pd.DataFrame(rows)
     labels.to_csv(dest / "labels.csv", index=False)

@@ -140,7 +140,7 @@ def test_nan_in_a_table_is_a_one_line_error(demo_table, tmp_path, capsys):
     write_table(table, tmp_path / "nan.parquet", meta)
     assert classify_main(["--features", str(tmp_path / "nan.parquet"), "-q"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "1 clips have NaN or infinite features" in err
+    assert err.count("\n") == 1 and "clips with NaN or infinite features: 1" in err
 
 
 def test_nested_tuning_runs_inside_the_outer_folds(demo_table, demo_corpus):

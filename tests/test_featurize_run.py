@@ -147,7 +147,7 @@ def test_cli_exit_status_and_summary(bad_folder, tmp_path, capsys):
     code = featurize_main([str(bad_folder), "-o", str(out), "-q", "--features", "chroma,rms", "-j", "1"])
     text = capsys.readouterr().out
     assert code == 1
-    assert "2 clips" in text and f"{len(BAD_REASONS)} clips could not be analysed" in text
+    assert "2 clips" in text and f"clips that could not be analysed: {len(BAD_REASONS)}" in text
     assert "FAILED silent.flac: silent" in text and str(errors_path(out)) in text
     assert pq.read_schema(out).metadata[b"featurize"]
 

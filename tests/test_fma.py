@@ -97,7 +97,7 @@ def test_featurize_then_grouped_cv_on_fma_layout(fma_root, tmp_path, capsys, mon
     out = capsys.readouterr().out
     assert code == 0, out
     assert f"{len(TRACKS) - 1} of {len(TRACKS)} tracks have Echonest data" in out
-    assert "left out 1 clips without a label" in out and "groups: 'artist_id', 16 groups" in out
+    assert "clips without a label, left out: 1" in out and "groups: 'artist_id', 16 groups" in out
     report = json.loads((tmp_path / "cache" / "reports" / "fma_small-by-artist" / "report.json").read_text())
     assert report["n_clips"] == len(TRACKS) - 1 and report["groups"] == "artist"
 
