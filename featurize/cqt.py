@@ -71,6 +71,18 @@ def cqt_magnitude(y, *, sr, hop_length, n_bins, bins_per_octave, tuning):
     return np.abs(C)
 
 
+def _octave_basis(freqs, sr, alpha):
+    """One octave's FFT filter basis, as librosa's ``__vqt_filter_fft`` makes it (before the
+    octave's scaling)."""
+    basis, lengths = librosa.filters.wavelet(
+        freqs=freqs, sr=sr, filter_scale=1, norm=1, pad_fft=True, window="hann", gamma=0, alpha=alpha
+    )
+    n_fft = basis.shape[1]
+    basis *= lengths[:, np.newaxis] / float(n_fft)
+    fft_basis = librosa.get_fftlib().fft(basis, n=n_fft, axis=1)[:, : n_fft // 2 + 1]
+    return _sparsify_rows(fft_basis, quantile=0.01, dtype=np.complex64), n_fft
+
+
 def _centered_frames_rfft(y, n_fft, hop_length):
     """``librosa.stft(y, n_fft, hop_length, window='ones', pad_mode='constant')`` in y's precision."""
     padded = np.pad(y, n_fft // 2, mode="constant")
@@ -122,17 +134,18 @@ def _filter_bank(sr, hop_length, n_bins, bins_per_octave, tuning):
     my_sr, my_hop = sr, hop_length // downsample
     hop0 = my_hop
 
+    # An octave's filters depend on its frequencies only relative to its sampling rate, and
+    # halving both changes no bit of them: octaves with equal relative frequencies and
+    # bandwidths (most of them) share one basis.
+    shared = {}
     octaves = []
     for i in range(n_octaves):
         sl = slice(-n_filters, None) if i == 0 else slice(-n_filters * (i + 1), -n_filters * i)
-        basis, lens = librosa.filters.wavelet(
-            freqs=freqs[sl], sr=my_sr, filter_scale=1, norm=1, pad_fft=True, window="hann",
-            gamma=0, alpha=alpha[sl],
-        )
-        n_fft = basis.shape[1]
-        basis *= lens[:, np.newaxis] / float(n_fft)
-        fft_basis = librosa.get_fftlib().fft(basis, n=n_fft, axis=1)[:, : n_fft // 2 + 1]
-        fft_basis = _sparsify_rows(fft_basis, quantile=0.01, dtype=np.complex64)
+        key = ((freqs[sl] / my_sr).tobytes(), alpha[sl].tobytes())
+        if key not in shared:
+            shared[key] = _octave_basis(freqs[sl], my_sr, alpha[sl])
+        fft_basis, n_fft = shared[key]
+        fft_basis = fft_basis.copy()
         fft_basis[:] *= np.sqrt(sr / my_sr)
         octaves.append((fft_basis, n_fft))
         if my_hop % 2 == 0:

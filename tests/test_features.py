@@ -96,3 +96,24 @@ def test_sparsified_filters_equal_librosa():
     x = np.fft.fft(np.random.default_rng(0).normal(size=(12, 256)))[:, :129]
     ours, theirs = _sparsify_rows(x, 0.01, np.complex64), librosa.util.sparsify_rows(x, quantile=0.01, dtype=np.complex64)
     assert ours.nnz == theirs.nnz and abs(ours - theirs).max() == 0
+
+
+@pytest.mark.parametrize("tuning", [0.0, 0.13, -0.41])
+def test_filter_banks_equal_librosas_bit_for_bit(tuning):
+    from librosa.core import constantq
+
+    from featurize.cqt import _filter_bank
+
+    vqt_filter_fft = getattr(constantq, "__vqt_filter_fft")
+    bank = _filter_bank(float(SR), 512, 252, 36, tuning)
+    fmin = librosa.note_to_hz("C1") * 2.0 ** (tuning / 36)
+    freqs = librosa.interval_frequencies(n_bins=252, fmin=fmin, intervals="equal", bins_per_octave=36, sort=True)
+    alpha = librosa.filters._relative_bandwidth(freqs=freqs)
+    my_sr = float(SR)
+    for i, (ours, n_fft) in enumerate(bank.octaves):
+        sl = slice(-36, None) if i == 0 else slice(-36 * (i + 1), -36 * i)
+        theirs, their_n_fft, _ = vqt_filter_fft(my_sr, freqs[sl], 1, 1, 0.01, window="hann", gamma=0,
+                                                dtype=np.complex64, alpha=alpha[sl])
+        theirs[:] *= np.sqrt(SR / my_sr)
+        assert n_fft == their_n_fft and (ours != theirs).nnz == 0
+        my_sr /= 2
