@@ -4,12 +4,13 @@ Every family is computed from intermediates that are shared and computed once pe
 one magnitude STFT (spectral contrast, tuning estimate, mel spectrogram), one constant-Q
 transform (chroma, tonnetz, key), one onset envelope (tempogram and rhythm).  Each value
 equals what the corresponding librosa function computes from the audio with its default
-parameters (``librosa.feature.chroma_cqt(y=y, sr=sr)``, ``librosa.feature.tonnetz(y=y, sr=sr)``,
-...): see ``tests/test_features.py``.
+parameters (``librosa.feature.tempogram(y=y, sr=sr)``, ...), chroma and tonnetz to about 1e-7
+(``librosa.feature.chroma_cqt(y=y, sr=sr)``, ``librosa.feature.tonnetz(y=y, sr=sr)``; see
+:mod:`featurize.cqt`): see ``tests/test_features.py``.
 """
 
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
 
 import librosa
@@ -85,7 +86,7 @@ class FeatureSettings:
     hop_length: int = 512
     families: tuple = DEFAULT_FAMILIES
     stats: tuple = DEFAULT_STATS
-    version: int = field(default=FEATURE_SET_VERSION)
+    version: int = FEATURE_SET_VERSION
 
     def __post_init__(self):
         object.__setattr__(self, "families", tuple(self.families))
@@ -126,7 +127,7 @@ class FeatureSettings:
     def _named_columns(self):
         for fam in self.families:
             family = FAMILIES[fam]
-            for c in family.coefficients(self):
+            for c in family.coefficients:
                 if family.frame_wise:
                     yield from ((f"{fam}_{c}_{s}", fam) for s in self.stats)
                 else:
@@ -210,12 +211,12 @@ class Family:
     """A named group of descriptors.
 
     `compute` maps a :class:`Clip` to a 2-D array (coefficients x frames) when `frame_wise`
-    (then summarised by the chosen statistics), or to a 1-D array of clip-level values.
-    `coefficients` maps the settings to the coefficient names.
+    (then summarised by the chosen statistics), or to a 1-D array of clip-level values;
+    `coefficients` names its rows (or values).
     """
 
     compute: object
-    coefficients: object
+    coefficients: tuple
     frame_wise: bool = True
     description: str = ""
 
@@ -244,31 +245,31 @@ def _rhythm(clip):
 
 
 FAMILIES = {
-    "chroma": Family(lambda c: c.chroma, lambda s: PITCH_CLASSES, description="chroma-CQT, 12 pitch classes"),
+    "chroma": Family(lambda c: c.chroma, PITCH_CLASSES, description="chroma-CQT, 12 pitch classes"),
     "tonnetz": Family(
-        lambda c: librosa.feature.tonnetz(chroma=c.chroma), lambda s: TONNETZ_AXES,
+        lambda c: librosa.feature.tonnetz(chroma=c.chroma), TONNETZ_AXES,
         description="tonal centroids (fifths, minor and major thirds)",
     ),
     "tempogram": Family(
-        lambda c: c.tempogram, lambda s: [f"lag{k:03d}" for k in range(TEMPOGRAM_WIN)],
+        lambda c: c.tempogram, tuple(f"lag{k:03d}" for k in range(TEMPOGRAM_WIN)),
         description=f"onset autocorrelation tempogram, {TEMPOGRAM_WIN} lags",
     ),
     "contrast": Family(
         lambda c: librosa.feature.spectral_contrast(S=c.stft_magnitude, sr=c.sr),
-        lambda s: [f"band{k}" for k in range(CONTRAST_BANDS + 1)],
+        tuple(f"band{k}" for k in range(CONTRAST_BANDS + 1)),
         description="spectral contrast in 7 octave bands",
     ),
     "zcr": Family(
         lambda c: zero_crossing_rate(c.y, frame_length=c.n_fft, hop_length=c.hop),
-        lambda s: ["rate"], description="zero-crossing rate",
+        ("rate",), description="zero-crossing rate",
     ),
     "rms": Family(
         lambda c: librosa.feature.rms(y=c.y, frame_length=c.n_fft, hop_length=c.hop),
-        lambda s: ["energy"], description="root-mean-square energy",
+        ("energy",), description="root-mean-square energy",
     ),
     "mfcc": Family(
         lambda c: librosa.feature.mfcc(S=c.mel_db, n_mfcc=N_MFCC),
-        lambda s: [f"{k:02d}" for k in range(N_MFCC)], description=f"{N_MFCC} MFCCs",
+        tuple(f"{k:02d}" for k in range(N_MFCC)), description=f"{N_MFCC} MFCCs",
     ),
     "spectral": Family(
         lambda c: np.vstack([
@@ -277,20 +278,20 @@ FAMILIES = {
             librosa.feature.spectral_rolloff(S=c.stft_magnitude, sr=c.sr),
             librosa.feature.spectral_flatness(S=c.stft_magnitude),
         ]),
-        lambda s: ["centroid", "bandwidth", "rolloff", "flatness"],
+        ("centroid", "bandwidth", "rolloff", "flatness"),
         description="spectral centroid, bandwidth, rolloff and flatness",
     ),
     "tempo_ratio": Family(
         lambda c: librosa.feature.tempogram_ratio(tg=c.tempogram, sr=c.sr, hop_length=c.hop, factors=np.array(TEMPO_RATIOS)),
-        lambda s: [f"r{k:02d}" for k in range(len(TEMPO_RATIOS))],
+        tuple(f"r{k:02d}" for k in range(len(TEMPO_RATIOS))),
         description="tempogram ratio at 13 metrical factors of the local tempo",
     ),
     "rhythm": Family(
-        _rhythm, lambda s: ["tempo", "pulse_clarity", "pulse_mean", "onset_rate", "onset_mean", "onset_std"],
+        _rhythm, ("tempo", "pulse_clarity", "pulse_mean", "onset_rate", "onset_mean", "onset_std"),
         frame_wise=False, description="tempo, pulse clarity, onset density",
     ),
     "key": Family(
-        _key_strengths, lambda s: ["clarity", "mode", "margin", "is_major"],
+        _key_strengths, ("clarity", "mode", "margin", "is_major"),
         frame_wise=False, description="key clarity and major/minor mode",
     ),
 }
