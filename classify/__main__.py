@@ -1,6 +1,7 @@
 """Command line: ``python -m classify [cv|train|predict] ...``; see ``python -m classify --help``."""
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -95,6 +96,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("classify: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into a command that stopped reading (| head)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def _dataset(args):

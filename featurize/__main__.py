@@ -1,6 +1,7 @@
 """Command line: ``python -m featurize PATH...``; see ``python -m featurize --help``."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -91,6 +92,9 @@ def main(argv=None):
         summary = featurize(args.paths, output=args.output, settings=settings, jobs=args.jobs,
                             min_duration=args.min_duration, metadata_dir=args.metadata, overwrite=args.overwrite,
                             retry_failed=args.retry_failed, progress=not args.quiet)
+    except BrokenPipeError:  # output piped into a command that stopped reading (| head)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (FileNotFoundError, NoAudioError, TableError, DownloadError, ValueError, AudioError, OSError) as err:
         print(f"featurize: error: {err}", file=sys.stderr)
         return 2
