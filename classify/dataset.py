@@ -124,7 +124,9 @@ def load_dataset(table_path=None, labels="folder", label_column=None, thresholds
         raise LabelError(f"only one class ({classes[0]}) among the labelled clips: nothing to classify")
     small = [f"{c} ({n})" for c, n in zip(classes, counts) if n < min_per_class]
     if small:
-        raise LabelError(f"classes with fewer clips than the {min_per_class} folds: {', '.join(small)}; "
+        hint = " (labels from folder names: is --labels missing?)" if labels == "folder" else ""
+        raise LabelError(f"classes with fewer clips than the {min_per_class} folds: {', '.join(small[:5])}"
+                         f"{f' and {len(small) - 5} more' if len(small) > 5 else ''}{hint}; "
                          "use fewer --folds or more data")
     messages.append("classes: " + ", ".join(f"{c} {n}" for c, n in zip(classes, counts)))
     return Dataset(values[labelled], y, group_values, table["path"][labelled].tolist(), columns, settings,

@@ -48,6 +48,14 @@ def test_unreadable_file_is_reported(tmp_path):
         load_audio(link, SR)
 
 
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_file_without_read_permission_is_reported(tmp_path):
+    path = write_clip(tmp_path / "locked.mp3", synth_clip("Q1", 6.0, SR))
+    path.chmod(0)
+    with pytest.raises(AudioError, match="permission denied"):
+        load_audio(path, SR)
+
+
 def test_find_audio_skips_other_endings(bad_folder):
     files, ignored = find_audio([bad_folder])
     assert files == sorted(files) and all(f.is_absolute() for f in files)
