@@ -132,7 +132,7 @@ def run_cv(args):
     repeats = args.repeats if args.cv == "repeated" else 1
     scheme = ("stratified group" if dataset.groups is not None else "stratified") + f" {args.folds}-fold"
     print(f"cross-validation: {scheme} x {repeats} repeats, seed {args.seed}"
-          f"{', nested grid search' if args.tune else ''}; scaling and selection fitted inside each fold\n")
+          f"{', nested grid search' if args.tune else ''}; scaling, weighting and any tuning fitted inside each fold\n")
     report = {"features": str(dataset.table), "labels": args.labels, "groups": args.groups, "folds": args.folds,
               "repeats": repeats, "seed": args.seed, "tuned": args.tune, "n_clips": len(dataset.y),
               "feature_settings": dataset.settings.to_dict(), "versions": library_versions(), "classifiers": {}}
