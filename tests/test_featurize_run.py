@@ -116,13 +116,13 @@ def test_killed_run_resumes_without_losing_finished_clips(demo_corpus, tmp_path)
     journal = journal_path(out)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if journal.exists() and len(journal.read_text().splitlines()) >= 6:  # header + 5 clips
+        if journal.exists() and len(journal.read_text().splitlines()) >= 4:  # header + 3 clips
             break
-        time.sleep(0.05)
+        time.sleep(0.01)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     done_before_kill = len(journal.read_text().splitlines()) - 1
-    assert done_before_kill >= 5 and not out.exists()
+    assert 3 <= done_before_kill < 40 and not out.exists()
     result = subprocess.run(cmd, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     table, _ = read_table(out)
