@@ -45,7 +45,7 @@ def main():
     print(f"protocol: seed {args.seed}{', nested grid search' if args.tune else ''}; scaling inside the folds")
     for groups in (None, "genre"):
         data = load_dataset(table, labels=args.emotify / "labels.csv", groups=groups)
-        folds = min(args.folds, len(set(data.groups))) if groups else args.folds
+        folds = data.n_folds(args.folds)
         scheme = f"leave-one-genre-out ({folds} folds)" if groups else f"stratified {folds}-fold"
         for clf in CLASSIFIERS:
             start = time.monotonic()

@@ -107,17 +107,21 @@ def _dataset(args):
                            metadata_dir=args.metadata, groups=args.groups, min_per_class=args.folds)
     for m in dataset.messages:
         print(m)
-    if dataset.groups is not None and len(set(dataset.groups)) < args.folds:
-        args.folds = len(set(dataset.groups))
+    if dataset.n_folds(args.folds) < args.folds:
+        args.folds = dataset.n_folds(args.folds)
         print(f"only {args.folds} groups: using {args.folds} folds, each group the test fold once per repeat")
     return dataset
+
+
+def _repeats(args):
+    """Repeats of the k-fold split: one for ``--cv single`` (train has no --cv: repeated)."""
+    return args.repeats if getattr(args, "cv", "repeated") == "repeated" else 1
 
 
 def _evaluate(args, dataset, name):
     start = time.monotonic()
     estimator = make_classifier(name, seed=args.seed, families=dataset.settings.column_families(), tune=args.tune)
-    repeats = args.repeats if getattr(args, "cv", "repeated") == "repeated" else 1
-    result = cross_validate(estimator, dataset.X, dataset.y, dataset.groups, folds=args.folds, repeats=repeats,
+    result = cross_validate(estimator, dataset.X, dataset.y, dataset.groups, folds=args.folds, repeats=_repeats(args),
                             seed=args.seed, n_jobs=args.jobs, progress=not args.quiet, desc=name)
     result["seconds"] = round(time.monotonic() - start, 1)
     return result
@@ -129,7 +133,7 @@ def run_cv(args):
         if n not in CLASSIFIERS:
             raise ValueError(f"unknown classifier {n!r}; choose from {', '.join(CLASSIFIERS)}")
     dataset = _dataset(args)
-    repeats = args.repeats if args.cv == "repeated" else 1
+    repeats = _repeats(args)
     scheme = ("stratified group" if dataset.groups is not None else "stratified") + f" {args.folds}-fold"
     print(f"cross-validation: {scheme} x {repeats} repeats, seed {args.seed}"
           f"{', nested grid search' if args.tune else ''}; scaling, weighting and any tuning fitted inside each fold\n")

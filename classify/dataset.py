@@ -27,6 +27,10 @@ class Dataset:
     table_metadata: dict
     messages: list = field(default_factory=list)
 
+    def n_folds(self, folds):
+        """`folds`, or the number of groups where there are fewer groups than that."""
+        return folds if self.groups is None else min(folds, len(set(self.groups)))
+
 
 def default_table(cache=DEFAULT_CACHE):
     """The most recently written table under ``cache/features``."""

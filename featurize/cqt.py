@@ -12,6 +12,7 @@ summaries made from it to about 1e-7.
 """
 
 from functools import lru_cache
+from typing import NamedTuple
 
 import librosa
 import numpy as np
@@ -23,7 +24,7 @@ RES_TYPE = "soxr_hq"
 
 
 def cqt_magnitude(y, *, sr, hop_length, n_bins, bins_per_octave, tuning):
-    """Magnitude of the constant-Q transform of `y`, equal to librosa's.
+    """Magnitude of the constant-Q transform of `y`, as librosa's to float32 rounding.
 
     Parameters
     ----------
@@ -90,14 +91,13 @@ def _centered_frames_rfft(y, n_fft, hop_length):
     return scipy.fft.rfft(frames, axis=-1).T
 
 
-class _FilterBank:
+class _FilterBank(NamedTuple):
     """Per-octave FFT filter bases and the scaling `librosa.vqt` applies."""
 
-    def __init__(self, downsample, hop_length, octaves, sqrt_lengths):
-        self.downsample = downsample
-        self.hop_length = hop_length
-        self.octaves = octaves
-        self.sqrt_lengths = sqrt_lengths
+    downsample: int
+    hop_length: int
+    octaves: tuple
+    sqrt_lengths: np.ndarray
 
 
 @lru_cache(maxsize=128)
@@ -110,7 +110,7 @@ def _filter_bank(sr, hop_length, n_bins, bins_per_octave, tuning):
         n_bins=n_bins, fmin=fmin, intervals="equal", bins_per_octave=bins_per_octave, sort=True
     )
     alpha = librosa.filters._relative_bandwidth(freqs=freqs)
-    lengths, cutoff = librosa.filters.wavelet_lengths(
+    _, cutoff = librosa.filters.wavelet_lengths(
         freqs=freqs, sr=sr, window="hann", filter_scale=1, gamma=0, alpha=alpha
     )
     nyquist = sr / 2.0

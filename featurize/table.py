@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import soundfile
 
 try:
     import fcntl
@@ -42,8 +43,6 @@ def library_versions():
             versions[name] = version(name)
         except PackageNotFoundError:
             pass
-    import soundfile
-
     versions["libsndfile"] = soundfile.__libsndfile_version__
     return versions
 
