@@ -11,7 +11,7 @@ from classify.dataset import load_dataset
 from classify.evaluate import cross_validate, format_report, plot_confusion, write_json
 from classify.labels import LabelError
 from classify.model import DEFAULT_MODEL, MoodModel, SettingsMismatchError
-from classify.models import CLASSIFIERS, make_classifier
+from classify.models import CLASSIFIERS, DEFAULT_CLASSIFIERS, make_classifier
 from classify.predict import format_predictions, predict_paths
 from featurize.run import DEFAULT_CACHE, DEFAULT_MIN_DURATION
 from featurize.table import TableError, library_versions
@@ -21,7 +21,7 @@ COMMANDS = ("cv", "train", "predict")
 DESCRIPTION = """Mood classification of music from a featurize table.
 
 commands (cv is the default):
-  cv        cross-validate SVM and random forest on a labelled feature table
+  cv        cross-validate classifiers (SVM, logistic regression, random forest, ...) on a labelled feature table
   train     fit a classifier on every labelled clip and save it under cache/models/
   predict   the mood of audio files (or feature tables), with class probabilities
 
@@ -51,6 +51,8 @@ def _common(p):
     p.add_argument("--seed", type=int, default=0, help="seed of every split and model (default: 0)")
     p.add_argument("--tune", action="store_true",
                    help="grid-search hyperparameters inside each training fold (nested CV)")
+    p.add_argument("--select", type=int, metavar="K",
+                   help="keep the K columns with the highest ANOVA F score, chosen inside each training fold")
     p.add_argument("-j", "--jobs", type=int, default=-1, help="parallel fits (default: all cores)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
@@ -63,7 +65,8 @@ def build_parser():
     _common(cv)
     cv.add_argument("--cv", choices=["repeated", "single"], default="repeated",
                     help="repeated: FOLDS x REPEATS (default); single: one FOLDS-fold split")
-    cv.add_argument("--classifiers", default="svm,rf", help="comma-separated: svm, rf (default: both)")
+    cv.add_argument("--classifiers", default=",".join(DEFAULT_CLASSIFIERS),
+                    help=f"comma-separated, from {', '.join(CLASSIFIERS)}, or 'all' (default: {','.join(DEFAULT_CLASSIFIERS)})")
     cv.add_argument("--report-dir", type=Path, help="where to write report.json and confusion PNGs "
                     "(default: cache/reports/TABLE[-by-GROUPS])")
     train = sub.add_parser("train", help="fit on all labelled clips and save the model")
@@ -120,7 +123,8 @@ def _repeats(args):
 
 def _evaluate(args, dataset, name):
     start = time.monotonic()
-    estimator = make_classifier(name, seed=args.seed, families=dataset.settings.column_families(), tune=args.tune)
+    estimator = make_classifier(name, seed=args.seed, families=dataset.settings.column_families(), tune=args.tune,
+                                select=args.select)
     result = cross_validate(estimator, dataset.X, dataset.y, dataset.groups, folds=args.folds, repeats=_repeats(args),
                             seed=args.seed, n_jobs=args.jobs, progress=not args.quiet, desc=name)
     result["seconds"] = round(time.monotonic() - start, 1)
@@ -129,6 +133,7 @@ def _evaluate(args, dataset, name):
 
 def run_cv(args):
     names = [n.strip() for n in args.classifiers.split(",") if n.strip()]
+    names = list(CLASSIFIERS) if names == ["all"] else names
     for n in names:
         if n not in CLASSIFIERS:
             raise ValueError(f"unknown classifier {n!r}; choose from {', '.join(CLASSIFIERS)}")
@@ -136,9 +141,10 @@ def run_cv(args):
     repeats = _repeats(args)
     scheme = ("stratified group" if dataset.groups is not None else "stratified") + f" {args.folds}-fold"
     print(f"cross-validation: {scheme} x {repeats} repeats, seed {args.seed}"
-          f"{', nested grid search' if args.tune else ''}; scaling, weighting and any tuning fitted inside each fold\n")
+          f"{', nested grid search' if args.tune else ''}{f', {args.select} columns selected' if args.select else ''}; "
+          "scaling, weighting and any selection or tuning fitted inside each fold\n")
     report = {"features": str(dataset.table), "labels": args.labels, "groups": args.groups, "folds": args.folds,
-              "repeats": repeats, "seed": args.seed, "tuned": args.tune, "n_clips": len(dataset.y),
+              "repeats": repeats, "seed": args.seed, "tuned": args.tune, "select": args.select, "n_clips": len(dataset.y),
               "feature_settings": dataset.settings.to_dict(), "versions": library_versions(), "classifiers": {}}
     out = args.report_dir or DEFAULT_CACHE / "reports" / (dataset.table.stem + (f"-by-{args.groups}" if args.groups else ""))
     out.mkdir(parents=True, exist_ok=True)
@@ -161,7 +167,7 @@ def run_train(args):
                      "mean": result["mean"], "std": result["std"]}
         print(format_report(args.classifier.upper(), result))
     estimator = make_classifier(args.classifier, seed=args.seed, families=dataset.settings.column_families(),
-                                probability=True, tune=args.tune)
+                                probability=True, tune=args.tune, select=args.select)
     model = MoodModel.fit(estimator, dataset, args.classifier, args.seed, cv_scores)
     model.info["labels"] = str(args.labels)
     output = args.output or DEFAULT_CACHE / "models" / f"{dataset.table.stem}-{args.classifier}.joblib"

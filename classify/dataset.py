@@ -32,6 +32,26 @@ class Dataset:
         return folds if self.groups is None else min(folds, len(set(self.groups)))
 
 
+def combine(datasets, names):
+    """One :class:`Dataset` of the clips of several, made with the same extraction settings.
+
+    Groups, where every part has them, are prefixed with the part's name so that two data
+    sets never share a group; paths likewise.
+    """
+    first = datasets[0]
+    for d in datasets[1:]:
+        if d.settings != first.settings or d.feature_columns != first.feature_columns:
+            raise TableError(f"{d.table} was made with other settings than {first.table}: cannot combine them "
+                             f"({'; '.join(first.settings.differences(d.settings))})")
+    groups = None
+    if all(d.groups is not None for d in datasets):
+        groups = np.concatenate([[f"{n}:{g}" for g in d.groups] for d, n in zip(datasets, names)])
+    return Dataset(np.vstack([d.X for d in datasets]), np.concatenate([d.y for d in datasets]), groups,
+                   [f"{n}:{p}" for d, n in zip(datasets, names) for p in d.paths], first.feature_columns,
+                   first.settings, Path(" + ".join(str(d.table) for d in datasets)), first.table_metadata,
+                   [m for d in datasets for m in d.messages])
+
+
 def default_table(cache=DEFAULT_CACHE):
     """The most recently written table under ``cache/features``."""
     tables = sorted(Path(cache, "features").glob("*.parquet"), key=lambda p: p.stat().st_mtime)

@@ -13,10 +13,10 @@ from pathlib import Path
 import joblib
 import numpy as np
 
-from featurize.features import FeatureSettings
+from featurize.features import FEATURE_SET_VERSION, FeatureSettings
 from featurize.table import atomic_write, library_versions
 
-#: The model that ships with the project (trained by ``bench/train_default_model.py``).
+#: The model that ships with the project (trained by ``classify/models/train_default.py``).
 DEFAULT_MODEL = Path(__file__).parent / "models" / "default.joblib"
 
 
@@ -92,6 +92,10 @@ class MoodModel:
             payload = joblib.load(path)
         model = cls(payload["estimator"], FeatureSettings.from_dict(payload["settings"]),
                     payload["feature_columns"], payload["classes"], payload["info"])
+        if model.settings.version != FEATURE_SET_VERSION:
+            raise SettingsMismatchError(
+                f"{path} was trained on features of feature-set version {model.settings.version}; this code computes "
+                f"version {FEATURE_SET_VERSION}, whose values differ: retrain it (`python -m classify train`)")
         trained = model.info.get("versions", {}).get("scikit-learn")
         current = library_versions().get("scikit-learn")
         if trained and trained != current:

@@ -8,25 +8,26 @@ from pathlib import Path
 from featurize.audio import AudioError
 from featurize.demo import make_demo
 from featurize.download import DownloadError, download_dataset
-from featurize.features import DEFAULT_FAMILIES, DEFAULT_STATS, FAMILIES, STATS, FeatureSettings
+from featurize.features import DEFAULT_FAMILIES, DEFAULT_STATS, FAMILIES, PRESETS, STATS, FeatureSettings
 from featurize.run import DEFAULT_MIN_DURATION, NoAudioError, featurize
 from featurize.table import TableError, errors_path
 
 EXAMPLES = """examples:
   python -m featurize --demo demo            make a small four-mood corpus in demo/ and featurize it
   python -m featurize fma_small/             every clip under fma_small/ -> cache/features/fma_small.parquet
-  python -m featurize music/ --features default,mfcc,key --stats mean,std,skew
+  python -m featurize music/ --features classic,mfcc,key --stats mean,std,skew
   python -m featurize --download fma_small data/     fetch and unpack fma_small.zip and fma_metadata.zip
 
 exit status: 0 all clips analysed, 1 some clips failed (listed, and kept in NAME.errors.csv),
 2 nothing could be done (bad arguments, no audio, mismatched table), 130 interrupted."""
 
 
-def parse_list(text, choices, defaults, what):
-    """Comma-separated names; 'default' stands for `defaults`, 'all' for every choice."""
+def parse_list(text, choices, defaults, what, presets=None):
+    """Comma-separated names; 'default' stands for `defaults`, 'all' for every choice, a preset for its names."""
     names = []
+    named = {"default": list(defaults), "all": list(choices), **{k: list(v) for k, v in (presets or {}).items()}}
     for item in filter(None, (s.strip() for s in text.split(","))):
-        expanded = {"default": list(defaults), "all": list(choices)}.get(item, [item])
+        expanded = named.get(item, [item])
         names += [n for n in expanded if n not in names]
     unknown = [n for n in names if n not in choices]
     if unknown:
@@ -45,9 +46,9 @@ def build_parser():
     p.add_argument("-o", "--output", type=Path, help="feature table to write (default: cache/features/NAME.parquet)")
     p.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--features", default="default", metavar="LIST",
-                   type=lambda s: parse_list(s, FAMILIES, DEFAULT_FAMILIES, "feature families"),
-                   help=f"comma-separated feature families, 'default' ({','.join(DEFAULT_FAMILIES)}) or 'all'; "
-                   "see --list-features")
+                   type=lambda s: parse_list(s, FAMILIES, DEFAULT_FAMILIES, "feature families", PRESETS),
+                   help="comma-separated feature families or presets: 'mood' (the default: every family "
+                   "that helps tell moods apart), 'classic' (the six original families), 'all'; see --list-features")
     p.add_argument("--stats", default="default", metavar="LIST",
                    type=lambda s: parse_list(s, STATS, DEFAULT_STATS, "statistics"),
                    help=f"summaries over time: {', '.join(STATS)} (default: {','.join(DEFAULT_STATS)})")
@@ -75,8 +76,10 @@ def main(argv=None):
         if args.list_features:
             for name, family in FAMILIES.items():
                 mark = "*" if name in DEFAULT_FAMILIES else " "
-                print(f"{mark} {name:12s} {family.description}")
-            print("(* = default)")
+                print(f"{mark} {name:15s} {family.description}")
+            print("(* = in the default preset)")
+            for name in ("mood", "classic"):
+                print(f"preset {name}: {','.join(PRESETS[name])}")
             return 0
         if args.download:
             download_dataset(args.download[0], Path(args.download[1]), mirror=args.mirror, progress=not args.quiet)

@@ -1,8 +1,10 @@
 """Mood features of one clip: named families of frame-wise descriptors, summarised over time.
 
 Every family is computed from intermediates that are shared and computed once per clip:
-one magnitude STFT (spectral contrast, tuning estimate, mel spectrogram), one constant-Q
-transform (chroma, tonnetz, key), one onset envelope (tempogram and rhythm).  Each value
+one magnitude STFT (spectral shape and contrast, tuning estimate, mel spectrogram, HPSS on
+the mel spectrogram), one constant-Q transform (chroma, tonnetz, key, chords, melody,
+pitched layers), one onset envelope (tempogram and rhythm).  The descriptors librosa does
+not define are in :mod:`featurize.descriptors`.  Where librosa defines a family, each value
 equals what the corresponding librosa function computes from the audio with its default
 parameters (``librosa.feature.tempogram(y=y, sr=sr)``, ...), chroma and tonnetz to about 1e-7
 (``librosa.feature.chroma_cqt(y=y, sr=sr)``, ``librosa.feature.tonnetz(y=y, sr=sr)``; see
@@ -17,12 +19,26 @@ import librosa
 import numpy as np
 import scipy.stats
 
+from featurize import descriptors
 from featurize.cqt import cqt_magnitude, estimate_tuning
 
-#: Bumped whenever a change alters the values of existing columns.
-FEATURE_SET_VERSION = 1
+#: Bumped whenever a change alters the values of existing columns or the default set.
+#: 2: the ``mood`` preset and its families; ``spectral`` computed from shared intermediates.
+FEATURE_SET_VERSION = 2
 
-DEFAULT_FAMILIES = ("chroma", "tonnetz", "tempogram", "contrast", "zcr", "rms")
+#: The six families the tool started with (``--features classic``).
+CLASSIC_FAMILIES = ("chroma", "tonnetz", "tempogram", "contrast", "zcr", "rms")
+#: The ``mood`` preset, the default: the classic six plus timbre, dynamics, texture, harmony,
+#: melody and rhythm families (see the README's table for what each measures).
+MOOD_FAMILIES = CLASSIC_FAMILIES + (
+    "mfcc", "mfcc_delta", "spectral", "spectral_shape", "flatness_bands", "mel_bands",  # timbre and spectral shape
+    "dynamics", "fluctuation", "tempo_ratio", "rhythm",  # dynamics and rhythm
+    "texture", "roughness", "intervals", "chords", "key",  # texture and harmony
+    "melody",  # melody and expressivity
+)
+DEFAULT_FAMILIES = MOOD_FAMILIES
+#: Named sets of families that ``--features`` accepts besides family names ('all' is every family).
+PRESETS = {"mood": MOOD_FAMILIES, "classic": CLASSIC_FAMILIES, "default": DEFAULT_FAMILIES}
 DEFAULT_STATS = ("mean", "std")
 
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
@@ -32,6 +48,12 @@ CHROMA_OCTAVES = 7
 TEMPOGRAM_WIN = 384
 N_MFCC = 20
 CONTRAST_BANDS = 6
+MEL_GROUPS = 16
+#: Lower edges of spectral contrast's octave bands (Hz), the last band reaching the Nyquist frequency.
+OCTAVE_EDGES = (0.0, 200.0, 400.0, 800.0, 1600.0, 3200.0, 6400.0)
+#: Candidate melody pitches, in bins of the 36-per-octave CQT from C1: G#2 (104 Hz) to G#5 (831 Hz),
+#: leaving room for the fifth harmonic within its 7 octaves.
+MELODY_BINS = (60, 168)
 TEMPO_RATIOS = (4, 8 / 3, 3, 2, 4 / 3, 3 / 2, 1, 2 / 3, 3 / 4, 1 / 2, 1 / 3, 3 / 8, 1 / 4)
 
 # Krumhansl-Kessler key profiles, C major and C minor.
@@ -160,21 +182,51 @@ class Clip:
         return estimate_tuning(self.stft_magnitude, sr=self.sr, n_fft=self.n_fft, bins_per_octave=CHROMA_BINS_PER_OCTAVE)
 
     @cached_property
-    def chroma(self):
-        C = cqt_magnitude(
+    def fps(self):
+        """Frames per second."""
+        return self.sr / self.hop
+
+    @cached_property
+    def stft_log_power(self):
+        """``log(max(|STFT|**2, 1e-10))`` in single precision, shared by the flatness and entropy descriptors."""
+        return np.log(np.maximum(self.stft_magnitude, 1e-5).astype(np.float32) ** 2)
+
+    @cached_property
+    def stft_freqs(self):
+        return librosa.fft_frequencies(sr=self.sr, n_fft=self.n_fft)
+
+    @cached_property
+    def cqt(self):
+        """Constant-Q magnitude, 7 octaves from C1 at 36 bins per octave, tuned (chroma_cqt's)."""
+        return cqt_magnitude(
             self.y, sr=self.sr, hop_length=self.hop, n_bins=CHROMA_OCTAVES * CHROMA_BINS_PER_OCTAVE,
             bins_per_octave=CHROMA_BINS_PER_OCTAVE, tuning=self.tuning,
         )
+
+    @cached_property
+    def chroma(self):
         return librosa.feature.chroma_cqt(
-            C=C, sr=self.sr, hop_length=self.hop, bins_per_octave=CHROMA_BINS_PER_OCTAVE,
+            C=self.cqt, sr=self.sr, hop_length=self.hop, bins_per_octave=CHROMA_BINS_PER_OCTAVE,
             n_octaves=CHROMA_OCTAVES,
         )
 
     @cached_property
-    def mel_db(self):
-        # melspectrogram(y=y) with fmax=sr/2, in dB: what onset_strength(y=y) and mfcc(y=y) use.
+    def mel_power(self):
+        # melspectrogram(y=y) with fmax=sr/2: what onset_strength(y=y) and mfcc(y=y) use.
         power = self.stft_magnitude ** 2.0
-        return librosa.power_to_db(np.einsum("...ft,mf->...mt", power, _mel_basis(self.sr, self.n_fft), optimize=True))
+        return np.einsum("...ft,mf->...mt", power, _mel_basis(self.sr, self.n_fft), optimize=True)
+
+    @cached_property
+    def mel_db(self):
+        return librosa.power_to_db(self.mel_power)
+
+    @cached_property
+    def mfcc(self):
+        return librosa.feature.mfcc(S=self.mel_db, n_mfcc=N_MFCC)
+
+    @cached_property
+    def rms(self):
+        return librosa.feature.rms(y=self.y, frame_length=self.n_fft, hop_length=self.hop)
 
     @cached_property
     def onset_envelope(self):
@@ -263,21 +315,14 @@ FAMILIES = {
         lambda c: zero_crossing_rate(c.y, frame_length=c.n_fft, hop_length=c.hop),
         ("rate",), description="zero-crossing rate",
     ),
-    "rms": Family(
-        lambda c: librosa.feature.rms(y=c.y, frame_length=c.n_fft, hop_length=c.hop),
-        ("energy",), description="root-mean-square energy",
-    ),
-    "mfcc": Family(
-        lambda c: librosa.feature.mfcc(S=c.mel_db, n_mfcc=N_MFCC),
-        tuple(f"{k:02d}" for k in range(N_MFCC)), description=f"{N_MFCC} MFCCs",
+    "rms": Family(lambda c: c.rms, ("energy",), description="root-mean-square energy"),
+    "mfcc": Family(lambda c: c.mfcc, tuple(f"{k:02d}" for k in range(N_MFCC)), description=f"{N_MFCC} MFCCs"),
+    "mfcc_delta": Family(
+        lambda c: librosa.feature.delta(c.mfcc), tuple(f"{k:02d}" for k in range(N_MFCC)),
+        description=f"first derivative of the {N_MFCC} MFCCs over time (librosa.feature.delta)",
     ),
     "spectral": Family(
-        lambda c: np.vstack([
-            librosa.feature.spectral_centroid(S=c.stft_magnitude, sr=c.sr),
-            librosa.feature.spectral_bandwidth(S=c.stft_magnitude, sr=c.sr),
-            librosa.feature.spectral_rolloff(S=c.stft_magnitude, sr=c.sr),
-            librosa.feature.spectral_flatness(S=c.stft_magnitude),
-        ]),
+        lambda c: descriptors.spectral_basic(c.stft_magnitude, c.stft_freqs, log_power=c.stft_log_power),
         ("centroid", "bandwidth", "rolloff", "flatness"),
         description="spectral centroid, bandwidth, rolloff and flatness",
     ),
@@ -293,6 +338,58 @@ FAMILIES = {
     "key": Family(
         _key_strengths, ("clarity", "mode", "margin", "is_major"),
         frame_wise=False, description="key clarity and major/minor mode",
+    ),
+    "spectral_shape": Family(
+        lambda c: descriptors.spectral_shape(c.stft_magnitude, c.stft_freqs, log_power=c.stft_log_power),
+        ("skewness", "kurtosis", "entropy", "flux", "brightness", "slope", "crest"),
+        description="spectral skewness, kurtosis, entropy, flux, brightness (>1.5 kHz), slope, crest",
+    ),
+    "flatness_bands": Family(
+        lambda c: descriptors.band_flatness(c.stft_magnitude, c.stft_freqs, OCTAVE_EDGES + (c.sr / 2 + 1,),
+                                           log_power=c.stft_log_power),
+        tuple(f"band{k}" for k in range(len(OCTAVE_EDGES))),
+        description="spectral flatness in 7 octave bands (spectral contrast's)",
+    ),
+    "mel_bands": Family(
+        lambda c: descriptors.band_power_db(c.mel_power, MEL_GROUPS), tuple(f"band{k:02d}" for k in range(MEL_GROUPS)),
+        description=f"power of {MEL_GROUPS} groups of mel bands, dB: the average power spectrum",
+    ),
+    "dynamics": Family(
+        lambda c: descriptors.dynamics(c.rms[0], c.fps),
+        ("mean_db", "std_db", "p05", "p50", "p95", "range", "quiet_share", "long_term_std"),
+        frame_wise=False, description="loudness in dB: level, percentiles, range, share of quiet frames, 1-s variation",
+    ),
+    "fluctuation": Family(
+        lambda c: descriptors.fluctuation(np.mean(c.mel_db, axis=0), c.fps),
+        ("peak_hz", "peak", "centroid_hz", "strength"),
+        frame_wise=False, description="fluctuation strength: loudness modulation 0.5-10 Hz",
+    ),
+    "texture": Family(
+        lambda c: np.vstack([
+            descriptors.pitched_layers(c.cqt, bins_per_octave=CHROMA_BINS_PER_OCTAVE,
+                                       lowest_bin=MELODY_BINS[0], highest_bin=MELODY_BINS[1] + 2 * CHROMA_BINS_PER_OCTAVE),
+            descriptors.harmonic_share(c.mel_power),
+        ]),
+        ("layers", "harmonic"), description="simultaneous pitched layers (CQT peaks), harmonic share of energy (HPSS)",
+    ),
+    "intervals": Family(
+        lambda c: descriptors.interval_content(c.chroma), ("m2", "M2", "m3", "M3", "P4", "TT"),
+        description="interval content of the chroma: minor second ... tritone",
+    ),
+    "roughness": Family(
+        lambda c: descriptors.roughness(c.stft_magnitude, c.stft_freqs), ("sethares",),
+        description="sensory dissonance of the spectral peaks (Plomp-Levelt, Sethares)",
+    ),
+    "chords": Family(
+        lambda c: descriptors.chords(c.chroma, c.fps), ("change_rate", "strength", "major_share", "vocabulary", "hcdf"),
+        frame_wise=False, description="chord changes per second, triad clarity, major share, vocabulary, harmonic change",
+    ),
+    "melody": Family(
+        lambda c: descriptors.melody(c.cqt, c.fps, bins_per_octave=CHROMA_BINS_PER_OCTAVE,
+                                     fmin_bin=MELODY_BINS[0], fmax_bin=MELODY_BINS[1]),
+        ("pitch_mean", "pitch_std", "pitch_range", "voiced_share", "note_rate", "note_length", "vibrato_rate",
+         "vibrato_extent", "vibrato_share", "tremolo_rate", "tremolo_extent", "glissando"),
+        frame_wise=False, description="predominant pitch contour: range, voicing, note density, vibrato, tremolo, glissando",
     ),
 }
 

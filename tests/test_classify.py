@@ -195,3 +195,73 @@ def test_family_weighting_gives_every_family_the_same_variance():
     assert FamilyWeighting().fit(X).weights_ == pytest.approx(np.full(7, 1 / np.sqrt(7)))
     with pytest.raises(ValueError, match="2 family names for 7 columns"):
         FamilyWeighting(["a", "b"]).fit(X)
+
+
+def test_family_weighting_per_column_and_dropping_families():
+    from classify.models import FamilyWeighting
+
+    X = StandardScaler().fit_transform(np.random.default_rng(3).normal(size=(300, 6)))
+    families = ["chroma", "chroma", "mfcc", "mfcc", "mfcc", "rms"]
+    w = FamilyWeighting(families, per="column", drop=("chroma",)).fit(X)
+    Z = w.transform(X)
+    assert Z.shape == (300, 4) and np.allclose(Z, X[:, 2:] / 2)  # 4 columns kept, each 1/sqrt(4)
+    assert Z.var(axis=0).sum() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="leaves no column"):
+        FamilyWeighting(families, drop=("chroma", "mfcc", "rms")).fit(X)
+
+
+def test_feature_view_of_the_mood_preset_and_of_the_classic_six():
+    from classify.models import MOOD_VIEW_DROP, feature_view
+    from featurize.features import CLASSIC_FAMILIES, MOOD_FAMILIES
+
+    mood = FeatureSettings(families=MOOD_FAMILIES).column_families()
+    assert feature_view(mood) == {"per": "column", "drop": MOOD_VIEW_DROP}
+    assert feature_view(FeatureSettings(families=CLASSIC_FAMILIES).column_families()) == {"per": "family", "drop": ()}
+    assert feature_view(mood, "families") == {"per": "family", "drop": ()}
+    with pytest.raises(ValueError, match="unknown view"):
+        feature_view(mood, "best")
+
+
+@pytest.mark.parametrize("name", ["svm", "logreg", "knn", "rf", "hgb", "ensemble"])
+def test_every_classifier_learns_separable_moods_with_probabilities(name):
+    rng = np.random.default_rng(4)
+    y = np.repeat(["Q1", "Q2", "Q3"], 30)
+    X = rng.normal(size=(90, 6)) + np.stack([(y == c) * 2.5 for c in ("Q1", "Q2", "Q3")] * 2, axis=1)
+    families = ["a", "a", "b", "b", "c", "c"]
+    model = make_classifier(name, seed=0, families=families, probability=True)
+    result = cross_validate(make_classifier(name, seed=0, families=families), X, y, folds=3, repeats=1, progress=False)
+    assert result["mean"]["macro_f1"] > 0.8  # chance is 0.33
+    proba = model.fit(X, y).predict_proba(X[:5])
+    assert proba.shape == (5, 3) and np.allclose(proba.sum(axis=1), 1)
+
+
+def test_selection_is_fitted_inside_the_pipeline_and_keeps_k_columns():
+    rng = np.random.default_rng(5)
+    y = np.repeat(["a", "b"], 40)
+    X = np.hstack([rng.normal(size=(80, 1)) + 3 * (y == "a")[:, None], rng.normal(size=(80, 9))])
+    model = make_classifier("svm", select=3).fit(X, y)
+    assert [n for n, _ in model.steps] == ["scale", "weigh_families", "select", "svm"]
+    kept = model.named_steps["select"].get_support()
+    assert kept.sum() == 3 and kept[0]  # the informative column is among them
+
+
+def test_cv_command_evaluates_all_classifiers_on_request(demo_table, demo_corpus, tmp_path, capsys):
+    code = classify_main(["--features", str(demo_table), "--labels", str(demo_corpus / "labels.csv"), "--classifiers",
+                          "all", "--folds", "3", "--repeats", "1", "--report-dir", str(tmp_path), "-q"])
+    out = capsys.readouterr().out
+    assert code == 0
+    for name in ("SVM", "LOGREG", "KNN", "RF", "HGB", "ENSEMBLE"):
+        assert f"{name}: macro-F1" in out
+    assert classify_main(["--features", str(demo_table), "--classifiers", "svm,boost", "-q"]) == 2
+    assert "unknown classifier 'boost'" in capsys.readouterr().err
+
+
+def test_model_of_an_older_feature_set_version_is_refused(demo_table, tmp_path):
+    import dataclasses
+
+    data = load_dataset(demo_table, labels="folder")
+    model = MoodModel.fit(make_classifier("logreg"), data, "logreg", 0)
+    model.settings = dataclasses.replace(model.settings, version=1)
+    model.save(tmp_path / "old.joblib")
+    with pytest.raises(SettingsMismatchError, match="feature-set version 1.*retrain"):
+        MoodModel.load(tmp_path / "old.joblib")

@@ -22,6 +22,11 @@ LIBROSA_RECIPES = {
     "zcr": lambda y: librosa.feature.zero_crossing_rate(y),
     "rms": lambda y: librosa.feature.rms(y=y),
     "mfcc": lambda y: librosa.feature.mfcc(y=y, sr=SR),
+    "mfcc_delta": lambda y: librosa.feature.delta(librosa.feature.mfcc(y=y, sr=SR)),
+    "spectral": lambda y: np.vstack([
+        librosa.feature.spectral_centroid(y=y, sr=SR), librosa.feature.spectral_bandwidth(y=y, sr=SR),
+        librosa.feature.spectral_rolloff(y=y, sr=SR), librosa.feature.spectral_flatness(y=y),
+    ]),
 }
 
 
@@ -31,7 +36,8 @@ def test_family_matches_librosa(chord, family):
     ours = extract_features(chord, settings)
     expected = summarise(LIBROSA_RECIPES[family](chord))
     assert ours.shape == expected.shape
-    np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-6)
+    # Spectral centroid, bandwidth and rolloff are in Hz (thousands): compare them relatively.
+    np.testing.assert_allclose(ours, expected, rtol=1e-7 if family == "spectral" else 0, atol=1e-6)
 
 
 @pytest.mark.parametrize("hop, n_bins, bpo, tuning", [(512, 252, 36, 0.07), (512, 84, 12, -0.3), (2048, 60, 12, 0.2)])
@@ -65,6 +71,17 @@ def test_key_family_tells_major_from_minor():
     major = dict(zip(settings.columns(), extract_features(synth_clip("Q4", 6.0, SR, seed=0), settings)))
     minor = dict(zip(settings.columns(), extract_features(synth_clip("Q3", 6.0, SR, seed=0), settings)))
     assert major["key_mode"] > minor["key_mode"]
+
+
+def test_mood_preset_is_the_default_and_a_superset_of_the_classic_six():
+    from featurize.features import CLASSIC_FAMILIES, MOOD_FAMILIES, PRESETS
+
+    assert FeatureSettings().families == MOOD_FAMILIES == PRESETS["mood"]
+    assert set(CLASSIC_FAMILIES) < set(MOOD_FAMILIES) and set(MOOD_FAMILIES) <= set(FAMILIES)
+    from featurize.__main__ import build_parser
+
+    assert build_parser().parse_args(["x", "--features", "classic,mfcc"]).features == CLASSIC_FAMILIES + ("mfcc",)
+    assert build_parser().parse_args(["x", "--features", "mood"]).features == MOOD_FAMILIES
 
 
 def test_settings_validate_and_round_trip():

@@ -1,0 +1,144 @@
+"""The mood descriptors on synthetic signals whose answer is known by construction."""
+
+import numpy as np
+import pytest
+
+from featurize import descriptors
+from featurize.features import FeatureSettings, extract_features
+
+SR = 22050
+FPS = SR / 512
+
+
+def tone(f0, seconds=4.0, *, harmonics=4, amplitude=0.3, sr=SR):
+    """A harmonic tone at `f0` Hz (scalar or per-sample array), harmonics falling as 1/h."""
+    t = np.arange(int(seconds * sr)) / sr
+    f0 = np.broadcast_to(np.asarray(f0, dtype=float), t.shape)
+    phase = 2 * np.pi * np.cumsum(f0) / sr
+    y = sum(np.sin(h * phase) / h for h in range(1, harmonics + 1))
+    return (amplitude * y / np.max(np.abs(y))).astype(np.float32)
+
+
+def midi_hz(m):
+    return 440.0 * 2 ** ((m - 69) / 12)
+
+
+def family(y, name):
+    """The named values of one family, mean and std over frames for frame-wise ones."""
+    settings = FeatureSettings(families=(name,))
+    return dict(zip(settings.columns(), extract_features(y, settings)))
+
+
+def test_modulation_finds_rate_and_extent_of_a_sinusoid():
+    t = np.arange(200) / FPS
+    rate, extent = descriptors.modulation(60 + 0.5 * np.sin(2 * np.pi * 6.0 * t) + 0.3 * t, FPS)
+    assert rate == pytest.approx(6.0, abs=0.2)
+    assert extent == pytest.approx(1.0, rel=0.15)  # peak to peak of +-0.5
+    assert np.isnan(descriptors.modulation(np.zeros(5), FPS)[0])
+
+
+def test_contour_segments_split_at_jumps_and_silences():
+    pitch = np.array([60.0] * 10 + [np.nan] * 3 + [64.0] * 6 + [70.0] * 8 + [71.0] * 2)
+    segments = descriptors.contour_segments(pitch, max_jump=1.0, min_frames=5)
+    assert [(s.start, s.stop) for s in segments] == [(0, 10), (13, 19), (19, 29)]
+
+
+def test_vibrato_tone_has_the_vibrato_rate_it_was_made_with():
+    t = np.arange(int(5 * SR)) / SR
+    for rate in (4.5, 6.0):
+        f0 = 440.0 * 2 ** (0.5 * np.sin(2 * np.pi * rate * t) / 12)  # +-0.5 semitone
+        melody = family(tone(f0, 5.0), "melody")
+        assert melody["melody_vibrato_rate"] == pytest.approx(rate, abs=0.5)
+        assert melody["melody_vibrato_share"] > 0.5
+        assert melody["melody_voiced_share"] > 0.8
+    steady = family(tone(440.0, 5.0), "melody")
+    assert steady["melody_vibrato_extent"] < 0.1
+    # The pitch found is the tone's: A4 is 45 + 12 semitones above the lowest candidate, G#2.
+    assert steady["melody_pitch_mean"] == pytest.approx(60 / 3 + (69 - 44), abs=0.3)
+
+
+def test_glissando_is_larger_for_a_sliding_tone():
+    t = np.arange(int(4 * SR)) / SR
+    slide = tone(midi_hz(60 + 12 * (t % 2) / 2), 4.0)  # an octave up every 2 s
+    assert family(slide, "melody")["melody_glissando"] > 3 * family(tone(midi_hz(60)), "melody")["melody_glissando"]
+
+
+def test_a_chord_has_more_layers_than_a_single_tone():
+    single = tone(midi_hz(60))
+    chord = sum(tone(midi_hz(m)) for m in (48, 55, 64, 71)) / 4
+    assert family(chord, "texture")["texture_layers_mean"] >= family(single, "texture")["texture_layers_mean"] + 2
+
+
+def test_sustained_tone_is_harmonic_and_clicks_are_percussive():
+    clicks = np.zeros(int(4 * SR), dtype=np.float32)
+    clicks[:: SR // 4] = 0.9
+    assert family(tone(330.0), "texture")["texture_harmonic_mean"] > 0.8
+    assert family(clicks, "texture")["texture_harmonic_mean"] < 0.3
+
+
+def test_a_minor_second_is_rougher_than_a_fifth():
+    second = tone(midi_hz(60)) + tone(midi_hz(61))
+    fifth = tone(midi_hz(60)) + tone(midi_hz(67))
+    assert family(second, "roughness")["roughness_sethares_mean"] > 2 * family(fifth, "roughness")["roughness_sethares_mean"]
+
+
+def test_interval_content_of_a_cluster_and_a_triad():
+    cluster = np.zeros((12, 3))
+    cluster[[0, 1, 2]] = 1
+    triad = np.zeros((12, 3))
+    triad[[0, 4, 7]] = 1
+    ic_cluster, ic_triad = descriptors.interval_content(cluster), descriptors.interval_content(triad)
+    assert ic_cluster[0, 0] == pytest.approx(2 / 3) and ic_triad[0, 0] == 0  # minor seconds: C-C#, C#-D
+    assert ic_triad[2, 0] == pytest.approx(1 / 3) and ic_triad[3, 0] == pytest.approx(1 / 3)  # E-G, C-E
+
+
+def test_chord_progression_changes_once_a_second_and_is_mostly_major():
+    # C, G, A minor, F, twice: one chord a second.
+    progression = [(60, 64, 67), (55, 59, 62), (57, 60, 64), (53, 57, 60)] * 2
+    y = np.concatenate([sum(tone(midi_hz(m), 1.0, harmonics=2) for m in chord) / 3 for chord in progression])
+    chords = family(y, "chords")
+    assert chords["chords_change_rate"] == pytest.approx(7 / 8, abs=0.3)
+    assert chords["chords_major_share"] == pytest.approx(0.75, abs=0.15)
+    assert chords["chords_vocabulary"] in (3, 4)
+    held = family(sum(tone(midi_hz(m), 8.0, harmonics=2) for m in (60, 64, 67)) / 3, "chords")
+    assert held["chords_change_rate"] < 0.2 and held["chords_major_share"] == 1.0
+
+
+def test_dynamics_of_a_signal_alternating_between_two_levels():
+    loud, quiet = tone(440.0, 1.0, amplitude=0.5), tone(440.0, 1.0, amplitude=0.02)
+    y = np.concatenate([loud, quiet] * 4)
+    d = family(y, "dynamics")
+    assert d["dynamics_range"] == pytest.approx(28.0, abs=2.0)  # 0.5 against 0.02: 28 dB
+    assert d["dynamics_quiet_share"] == pytest.approx(0.5, abs=0.05)  # half the frames 28 dB down
+    assert d["dynamics_long_term_std"] > 5.0
+    steady = family(tone(440.0, 8.0, amplitude=0.5), "dynamics")
+    assert steady["dynamics_range"] < 1.0 and steady["dynamics_long_term_std"] < 0.5
+    assert steady["dynamics_mean_db"] > d["dynamics_mean_db"]
+
+
+def test_fluctuation_peaks_at_the_rate_loudness_is_modulated():
+    rng = np.random.default_rng(0)
+    t = np.arange(int(6 * SR)) / SR
+    for rate in (2.0, 5.0):
+        y = (0.2 * rng.normal(size=len(t)) * (1 + np.sin(2 * np.pi * rate * t)) / 2).astype(np.float32)
+        assert family(y, "fluctuation")["fluctuation_peak_hz"] == pytest.approx(rate, abs=0.4)
+
+
+def test_spectral_shape_of_noise_and_of_a_tone():
+    rng = np.random.default_rng(0)
+    noise = (0.1 * rng.normal(size=4 * SR)).astype(np.float32)
+    low, high = tone(200.0, harmonics=1), tone(4000.0, harmonics=1)
+    assert family(noise, "spectral_shape")["spectral_shape_entropy_mean"] > 0.9
+    assert family(low, "spectral_shape")["spectral_shape_entropy_mean"] < 0.3
+    assert family(high, "spectral_shape")["spectral_shape_brightness_mean"] > 0.99
+    assert family(low, "spectral_shape")["spectral_shape_brightness_mean"] < 0.01
+    flat_noise, flat_tone = family(noise, "flatness_bands"), family(low, "flatness_bands")
+    assert flat_noise["flatness_bands_band3_mean"] > 0.4 > 0.01 > flat_tone["flatness_bands_band1_mean"]
+
+
+def test_band_power_rises_where_the_tone_is():
+    bands = family(tone(3000.0, harmonics=1), "mel_bands")
+    means = [bands[f"mel_bands_band{k:02d}_mean"] for k in range(16)]
+    assert int(np.argmax(means)) == 9  # mel bands 72-79 hold 3 kHz
+    with pytest.raises(ValueError, match="do not split"):
+        descriptors.band_power_db(np.ones((10, 4)), 3)
