@@ -327,7 +327,10 @@ FAMILIES = {
         description="spectral centroid, bandwidth, rolloff and flatness",
     ),
     "tempo_ratio": Family(
-        lambda c: librosa.feature.tempogram_ratio(tg=c.tempogram, sr=c.sr, hop_length=c.hop, factors=np.array(TEMPO_RATIOS)),
+        lambda c: descriptors.tempogram_ratio(
+            c.tempogram, librosa.tempo_frequencies(len(c.tempogram), sr=c.sr, hop_length=c.hop),
+            librosa.feature.tempo(tg=c.tempogram, sr=c.sr, hop_length=c.hop, aggregate=None), np.array(TEMPO_RATIOS),
+        ),
         tuple(f"r{k:02d}" for k in range(len(TEMPO_RATIOS))),
         description="tempogram ratio at 13 metrical factors of the local tempo",
     ),

@@ -22,6 +22,7 @@ LIBROSA_RECIPES = {
     "zcr": lambda y: librosa.feature.zero_crossing_rate(y),
     "rms": lambda y: librosa.feature.rms(y=y),
     "mfcc": lambda y: librosa.feature.mfcc(y=y, sr=SR),
+    "tempo_ratio": lambda y: librosa.feature.tempogram_ratio(y=y, sr=SR),
     "mfcc_delta": lambda y: librosa.feature.delta(librosa.feature.mfcc(y=y, sr=SR)),
     "spectral": lambda y: np.vstack([
         librosa.feature.spectral_centroid(y=y, sr=SR), librosa.feature.spectral_bandwidth(y=y, sr=SR),
