@@ -71,7 +71,7 @@ def build_parser():
                     "(default: cache/reports/TABLE[-by-GROUPS])")
     train = sub.add_parser("train", help="fit on all labelled clips and save the model")
     _common(train)
-    train.add_argument("--classifier", choices=CLASSIFIERS, default="svm", help="default: svm")
+    train.add_argument("--classifier", choices=CLASSIFIERS, default="ensemble", help="default: ensemble")
     train.add_argument("-o", "--output", type=Path, help="model file (default: cache/models/TABLE-CLASSIFIER.joblib)")
     train.add_argument("--no-cv", action="store_true", help="skip the cross-validated score stored with the model")
     pred = sub.add_parser("predict", help="moods of audio files")

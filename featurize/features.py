@@ -33,7 +33,7 @@ CLASSIC_FAMILIES = ("chroma", "tonnetz", "tempogram", "contrast", "zcr", "rms")
 MOOD_FAMILIES = CLASSIC_FAMILIES + (
     "mfcc", "mfcc_delta", "spectral", "spectral_shape", "flatness_bands", "mel_bands",  # timbre and spectral shape
     "dynamics", "fluctuation", "tempo_ratio", "rhythm",  # dynamics and rhythm
-    "texture", "roughness", "intervals", "chords", "key",  # texture and harmony
+    "texture", "roughness", "chords", "key",  # texture and harmony (not "intervals": it lowered MIREX-like's score)
     "melody",  # melody and expressivity
 )
 DEFAULT_FAMILIES = MOOD_FAMILIES

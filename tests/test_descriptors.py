@@ -57,6 +57,14 @@ def test_vibrato_tone_has_the_vibrato_rate_it_was_made_with():
     assert steady["melody_pitch_mean"] == pytest.approx(60 / 3 + (69 - 44), abs=0.3)
 
 
+def test_tremolo_tone_has_the_tremolo_rate_it_was_made_with():
+    t = np.arange(int(5 * SR)) / SR
+    trembling = tone(440.0, 5.0) * (1 + 0.5 * np.sin(2 * np.pi * 5.0 * t)).astype(np.float32)
+    melody = family(trembling, "melody")
+    assert melody["melody_tremolo_rate"] == pytest.approx(5.0, abs=0.5)
+    assert melody["melody_tremolo_extent"] > 3 * family(tone(440.0, 5.0), "melody")["melody_tremolo_extent"]
+
+
 def test_glissando_is_larger_for_a_sliding_tone():
     t = np.arange(int(4 * SR)) / SR
     slide = tone(midi_hz(60 + 12 * (t % 2) / 2), 4.0)  # an octave up every 2 s
