@@ -161,7 +161,8 @@ def write_errors(errors, table_path):
 class Journal:
     """Append-only record of finished clips: one JSON object per line, flushed as written.
 
-    A line cut short by a crash is ignored when reading.
+    A line cut short by a crash is ignored when reading, and cut off before the next record
+    is appended, so that the new record starts a line of its own (its clip is recomputed).
     """
 
     def __init__(self, path):
@@ -172,9 +173,22 @@ class Journal:
         """Add one record (a JSON-serialisable dict) and flush it to the operating system."""
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._drop_torn_line()
             self._file = open(self.path, "a", encoding="utf-8")
         self._file.write(json.dumps(record) + "\n")
         self._file.flush()
+
+    def _drop_torn_line(self):
+        """Truncate a last line that a crash left without its newline."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        with open(self.path, "rb+") as f:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) == b"\n":
+                return
+            f.seek(0)
+            data = f.read()
+            f.truncate(data.rfind(b"\n") + 1)
 
     def close(self):
         """Close the file (records stay on disk)."""

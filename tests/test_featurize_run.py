@@ -1,5 +1,6 @@
 """Featurizing folders: bad files, resuming, refusing mixed settings, FMA track ids, the CLI."""
 
+import json
 import os
 import re
 import signal
@@ -178,3 +179,28 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_table(bad_folder, 
             featurize([bad_folder], output=out, settings=FAST, jobs=1, progress=False)
     assert featurize([bad_folder], output=out, settings=FAST, jobs=1, progress=False).computed == 2
     assert not out.with_name("t.lock").exists()
+
+
+def test_a_torn_last_journal_line_loses_no_clip(tmp_path):
+    from featurize.table import Journal
+
+    root = tmp_path / "music"
+    for i in range(3):
+        write_clip(root / f"c{i}.wav", synth_clip("Q1", 6.0, SR, seed=i))
+    out = tmp_path / "t.parquet"
+    featurize([root], output=out, settings=FAST, jobs=1, progress=False)
+    _, metadata = read_table(out)
+    # A crash left the journal's last record half-written; then a new clip arrives.
+    header = json.dumps({"settings": metadata["settings"], "root": metadata["root"]})
+    journal_path(out).write_text(header + '\n{"path": "c9.wav", "size": 1, "mtime_ns"')
+    write_clip(root / "c3.wav", synth_clip("Q2", 6.0, SR, seed=3))
+    summary = featurize([root], output=out, settings=FAST, jobs=1, progress=False)
+    table, _ = read_table(out)
+    assert summary.computed == 1 and summary.rows == len(table) == 4
+    assert sorted(table["path"]) == ["c0.wav", "c1.wav", "c2.wav", "c3.wav"]
+    # The journal itself: the torn bytes are cut, the new record starts its own line.
+    j = Journal(tmp_path / "j.journal")
+    j.path.write_text('{"a": 1}\n{"b": 2, "c"')
+    j.append({"d": 3})
+    j.close()
+    assert j.records() == [{"a": 1}, {"d": 3}]
