@@ -57,7 +57,7 @@ def main():
         for preset in args.feature_sets.split(","):
             settings = FeatureSettings(families=PRESETS[preset])
             table = ROOT / "cache" / "features" / f"bench-{name}-{preset}.parquet"
-            s = featurize([audio], output=table, settings=settings, jobs=None if args.jobs < 0 else args.jobs,
+            s = featurize([audio], output=table, settings=settings, jobs=args.jobs,
                           progress=False)
             print(f"\n{name}, {preset} ({len(settings.columns())} columns; {s.rows} clips, {s.computed} computed "
                   f"in {s.seconds:.0f} s)")

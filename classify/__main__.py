@@ -13,6 +13,7 @@ from classify.labels import LabelError
 from classify.model import DEFAULT_MODEL, MoodModel, SettingsMismatchError
 from classify.models import CLASSIFIERS, DEFAULT_CLASSIFIERS, make_classifier
 from classify.predict import format_predictions, predict_paths
+from featurize import arguments
 from featurize.run import DEFAULT_CACHE, DEFAULT_MIN_DURATION
 from featurize.table import TableError, library_versions
 
@@ -46,14 +47,16 @@ def _common(p):
     p.add_argument("--metadata", type=Path, metavar="DIR", help="FMA's fma_metadata folder (default: beside the audio)")
     p.add_argument("--groups", metavar="COLUMN",
                    help="keep the clips of each group in one fold: artist, album, genre, or any labels column")
-    p.add_argument("--folds", type=int, default=10, help="folds per repeat (default: 10)")
-    p.add_argument("--repeats", type=int, default=10, help="repeats of the k-fold split (default: 10)")
-    p.add_argument("--seed", type=int, default=0, help="seed of every split and model (default: 0)")
+    p.add_argument("--folds", type=arguments.int_at_least(2), default=10, help="folds per repeat, 2 or more (default: 10)")
+    p.add_argument("--repeats", type=arguments.int_at_least(1), default=10,
+                   help="repeats of the k-fold split (default: 10)")
+    p.add_argument("--seed", type=arguments.int_at_least(0), default=0, help="seed of every split and model (default: 0)")
     p.add_argument("--tune", action="store_true",
                    help="grid-search hyperparameters inside each training fold (nested CV)")
-    p.add_argument("--select", type=int, metavar="K",
+    p.add_argument("--select", type=arguments.int_at_least(1), metavar="K",
                    help="keep the K columns with the highest ANOVA F score, chosen inside each training fold")
-    p.add_argument("-j", "--jobs", type=int, default=-1, help="parallel fits (default: all cores)")
+    p.add_argument("-j", "--jobs", type=arguments.jobs, default=-1,
+                   help="parallel fits: N, or -1 for all cores (the default), -2 for all but one")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
@@ -79,9 +82,10 @@ def build_parser():
     pred.add_argument("--model", type=Path, default=DEFAULT_MODEL,
                       help="model from `classify train` (default: the model shipped with the project)")
     pred.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    pred.add_argument("--min-duration", type=float, default=DEFAULT_MIN_DURATION,
+    pred.add_argument("--min-duration", type=arguments.float_at_least(0), default=DEFAULT_MIN_DURATION,
                       help=f"shorter clips get an error (default: {DEFAULT_MIN_DURATION:g} s)")
-    pred.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    pred.add_argument("-j", "--jobs", type=arguments.jobs, default=-1,
+                      help="worker processes: N, or -1 for all cores (the default), -2 for all but one")
     pred.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     return p
 

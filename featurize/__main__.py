@@ -5,6 +5,7 @@ import os
 import sys
 from pathlib import Path
 
+from featurize import arguments
 from featurize.audio import AudioError
 from featurize.demo import make_demo
 from featurize.download import DownloadError, download_dataset
@@ -44,7 +45,8 @@ def build_parser():
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="audio files or folders (searched recursively)")
     p.add_argument("-o", "--output", type=Path, help="feature table to write (default: cache/features/NAME.parquet)")
-    p.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("-j", "--jobs", type=arguments.jobs, default=-1,
+                   help="worker processes: N, or -1 for all cores (the default), -2 for all but one")
     p.add_argument("--features", default="default", metavar="LIST",
                    type=lambda s: parse_list(s, FAMILIES, DEFAULT_FAMILIES, "feature families", PRESETS),
                    help="comma-separated feature families or presets: 'mood' (the default: every family "
@@ -52,10 +54,13 @@ def build_parser():
     p.add_argument("--stats", default="default", metavar="LIST",
                    type=lambda s: parse_list(s, STATS, DEFAULT_STATS, "statistics"),
                    help=f"summaries over time: {', '.join(STATS)} (default: {','.join(DEFAULT_STATS)})")
-    p.add_argument("--sr", type=int, default=22050, help="sampling rate to analyse at (default: 22050)")
-    p.add_argument("--hop-length", type=int, default=512, help="samples between frames (default: 512)")
-    p.add_argument("--n-fft", type=int, default=2048, help="STFT window length (default: 2048)")
-    p.add_argument("--min-duration", type=float, default=DEFAULT_MIN_DURATION,
+    p.add_argument("--sr", type=arguments.int_at_least(8000), default=22050,
+                   help="sampling rate to analyse at, 8000 or more (default: 22050)")
+    p.add_argument("--hop-length", type=arguments.int_at_least(1), default=512,
+                   help="samples between frames (default: 512)")
+    p.add_argument("--n-fft", type=arguments.int_at_least(16), default=2048,
+                   help="STFT window length, at least the hop length (default: 2048)")
+    p.add_argument("--min-duration", type=arguments.float_at_least(0), default=DEFAULT_MIN_DURATION,
                    help=f"shorter clips are recorded as failures (default: {DEFAULT_MIN_DURATION:g} s)")
     p.add_argument("--metadata", type=Path, metavar="DIR",
                    help="FMA's fma_metadata folder, for artist/album/genre columns (default: found beside the audio)")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from joblib import effective_n_jobs
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
@@ -90,7 +91,7 @@ def featurize(paths, output=None, settings=None, jobs=None, min_duration=DEFAULT
     settings : FeatureSettings, optional
         Extraction settings; an existing table must have been made with the same ones.
     jobs : int, optional
-        Worker processes; default all cores.
+        Worker processes, as joblib counts them: default all cores, -1 the same, -2 all but one.
     min_duration : float
         Clips shorter than this many seconds are recorded as failures.
     metadata_dir : str or Path, optional
@@ -286,7 +287,8 @@ def analyse_files(files, settings, min_duration=DEFAULT_MIN_DURATION, jobs=None,
     min_duration : float
         Shorter clips fail.
     jobs : int, optional
-        Worker processes (default: all cores); 1 runs in this process.
+        Worker processes, as joblib counts them (default -1: all cores; -2: all but one); 1 runs
+        in this process.
     progress : bool
         Show a progress bar.
 
@@ -296,7 +298,7 @@ def analyse_files(files, settings, min_duration=DEFAULT_MIN_DURATION, jobs=None,
     record : dict
         ``{'duration': seconds, 'values': list of float}``, or ``{'error': reason}``.
     """
-    jobs = jobs or os.cpu_count() or 1
+    jobs = effective_n_jobs(jobs or -1)  # as joblib: -1 all cores, -2 all but one
     bar = progress_bar(total=len(files), unit="clip", disable=not progress or not files)
     failed = 0
     try:

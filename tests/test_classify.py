@@ -279,3 +279,16 @@ def test_shipped_model_predicts_with_the_current_features(tmp_path, capsys):
     assert classify_main(["predict", str(tmp_path / "song.mp3"), "--format", "json", "-q", "-j", "1"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert row["mood"] in model.classes and sum(row["probabilities"].values()) == pytest.approx(1, abs=1e-3)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--folds", "1"], "--folds: 1 is too small: give 2 or more"),
+    (["--repeats", "0"], "--repeats: 0 is too small: give 1 or more"),
+    (["-j", "0"], "-j/--jobs: 0 workers"),
+    (["--select", "0"], "--select: 0 is too small"),
+    (["predict", "x.mp3", "-j", "0"], "-j/--jobs: 0 workers"),
+])
+def test_classify_numbers_are_checked_when_parsed(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_:
+        classify_main(argv)
+    assert exit_.value.code == 2 and message in capsys.readouterr().err

@@ -204,3 +204,24 @@ def test_a_torn_last_journal_line_loses_no_clip(tmp_path):
     j.append({"d": 3})
     j.close()
     assert j.records() == [{"a": 1}, {"d": 3}]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["x", "--sr", "100"], "--sr: 100 is too small: give 8000 or more"),
+    (["x", "-j", "0"], "-j/--jobs: 0 workers"),
+    (["x", "--min-duration", "-1"], "--min-duration: -1 is too small"),
+    (["x", "--hop-length", "ten"], "'ten' is not a whole number"),
+])
+def test_featurize_numbers_are_checked_when_parsed(tmp_path, capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_:
+        featurize_main(argv + ["-o", str(tmp_path / "t.parquet")])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "t.parquet").exists()
+
+
+def test_jobs_minus_one_uses_every_core_and_fills_the_table(tmp_path):
+    root = tmp_path / "music"
+    for i in range(3):
+        write_clip(root / f"c{i}.wav", synth_clip("Q3", 6.0, SR, seed=i))
+    code = featurize_main([str(root), "-o", str(tmp_path / "t.parquet"), "-j", "-1", "--features", "rms,zcr", "-q"])
+    assert code == 0 and len(read_table(tmp_path / "t.parquet")[0]) == 3
