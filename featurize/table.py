@@ -78,7 +78,8 @@ def write_table(df, path, metadata):
     meta = dict(table.schema.metadata or {})
     meta[METADATA_KEY] = json.dumps(metadata, sort_keys=True).encode()
     table = table.replace_schema_metadata(meta)
-    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+    # Page checksums: a table damaged on disk is refused when read, never read as wrong numbers.
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp, write_page_checksum=True))
 
 
 def read_metadata(path):
@@ -94,7 +95,8 @@ def read_metadata(path):
     except FileNotFoundError:
         raise TableError(f"{path}: no such feature table") from None
     except (pa.ArrowInvalid, OSError) as err:
-        raise TableError(f"{path}: not a Parquet file ({err})") from None
+        raise TableError(f"{path}: not a readable Parquet table ({err}); if featurize made it, make it again "
+                         "(`python -m featurize ... --overwrite`)") from None
     raw = (schema.metadata or {}).get(METADATA_KEY)
     if raw is None:
         raise TableError(f"{path}: not a feature table made by featurize (no settings in its metadata)")
@@ -104,7 +106,12 @@ def read_metadata(path):
 def read_table(path):
     """The table at `path` as a DataFrame, and its metadata dict."""
     metadata = read_metadata(path)
-    return pq.read_table(path).to_pandas(), metadata
+    try:
+        table = pq.read_table(path, page_checksum_verification=True)
+    except (pa.ArrowInvalid, OSError) as err:
+        raise TableError(f"{path}: the table is damaged ({err}); make it again "
+                         "(`python -m featurize ... --overwrite`)") from None
+    return table.to_pandas(), metadata
 
 
 @contextmanager

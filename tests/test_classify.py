@@ -292,3 +292,11 @@ def test_classify_numbers_are_checked_when_parsed(capsys, argv, message):
     with pytest.raises(SystemExit) as exit_:
         classify_main(argv)
     assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_a_file_that_is_not_a_table_is_a_one_line_error(tmp_path, capsys):
+    bad = tmp_path / "bad.parquet"
+    bad.write_text("path,quadrant\na.mp3,Q1\n")
+    assert classify_main(["--features", str(bad), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(bad) in err and "not a readable Parquet table" in err

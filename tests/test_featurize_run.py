@@ -225,3 +225,28 @@ def test_jobs_minus_one_uses_every_core_and_fills_the_table(tmp_path):
         write_clip(root / f"c{i}.wav", synth_clip("Q3", 6.0, SR, seed=i))
     code = featurize_main([str(root), "-o", str(tmp_path / "t.parquet"), "-j", "-1", "--features", "rms,zcr", "-q"])
     assert code == 0 and len(read_table(tmp_path / "t.parquet")[0]) == 3
+
+
+def test_a_damaged_table_is_an_error_not_wrong_numbers(tmp_path, capsys):
+    from featurize.table import write_table
+
+    marker = 1234.56789
+    df = pd.DataFrame({"path": [f"{i}.mp3" for i in range(50)], "x": np.linspace(0, 1, 50)})
+    df.loc[25, "x"] = marker
+    path = tmp_path / "t.parquet"
+    write_table(df, path, {"settings": FAST.to_dict(), "root": "/music"})
+    data = bytearray(path.read_bytes())
+    at = bytes(data).find(np.float64(marker).tobytes())
+    assert at > 0
+    data[at + 7] ^= 0x01  # one bit of the stored value flips on disk
+    path.write_bytes(bytes(data))
+    with pytest.raises(TableError, match="damaged.*--overwrite"):
+        read_table(path)
+    # Featurize names the file and what to do, in one line, instead of a traceback.
+    root = tmp_path / "music"
+    write_clip(root / "a.wav", synth_clip("Q1", 6.0, SR, seed=0))
+    out = tmp_path / "out.parquet"
+    out.write_bytes(b"PAR1 this is not a table PAR1")
+    assert featurize_main([str(root), "-o", str(out), "-q", "-j", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(out) in err and "--overwrite" in err
