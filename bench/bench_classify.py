@@ -64,12 +64,13 @@ def main():
             for groups in (None, group):
                 data = load_dataset(table, labels=labels, label_column=column, groups=groups)
                 folds = data.n_folds(args.folds)
+                repeats = 1 if folds < args.folds else args.repeats  # one group per fold: the same split each repeat
                 scheme = f"grouped by {group} ({folds} folds)" if groups else "stratified"
                 scores = {}
                 for clf in classifiers:
                     start = time.monotonic()
                     model = make_classifier(clf, seed=args.seed, families=settings.column_families())
-                    r = cross_validate(model, data.X, data.y, data.groups, folds=folds, repeats=args.repeats,
+                    r = cross_validate(model, data.X, data.y, data.groups, folds=folds, repeats=repeats,
                                        seed=args.seed, n_jobs=args.jobs, progress=False)
                     scores[clf] = (r["mean"]["macro_f1"], r["std"]["macro_f1"], time.monotonic() - start)
                 best = max(scores, key=lambda c: scores[c][0])

@@ -116,7 +116,10 @@ def _dataset(args):
         print(m)
     if dataset.n_folds(args.folds) < args.folds:
         args.folds = dataset.n_folds(args.folds)
-        print(f"only {args.folds} groups: using {args.folds} folds, each group the test fold once per repeat")
+        # One group per fold: every repeat would split the clips the same way.
+        args.repeats = 1
+        print(f"only {args.folds} groups: using {args.folds} folds, one group each; every repeat would give the "
+              "same split, so it runs once")
     return dataset
 
 

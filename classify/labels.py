@@ -140,13 +140,25 @@ def csv_labels(table, csv_path, label_column=None, thresholds=(None, None)):
             f"{csv_path}: no label column ({', '.join(_LABEL_COLUMNS)}, or valence and arousal); "
             f"name one with --label-column; it has {list(df.columns)}"
         )
+    hit = rows >= 0
+    _refuse_conflicts(table, rows[hit], values[hit].to_numpy(), csv_path)
     labels = pd.Series([None] * len(table), dtype=object)
     extra = pd.DataFrame(index=range(len(table)), columns=df.columns, dtype=object)
-    hit = rows >= 0
     labels.iloc[rows[hit]] = values[hit].to_numpy()
     extra.iloc[rows[hit]] = df[hit].to_numpy()
     message = f"labels: {how} of {csv_path}, matched by {key}: {int(hit.sum())} of {len(df)} rows"
     return labels.where(labels.notna(), None), extra, message
+
+
+def _refuse_conflicts(table, rows, values, csv_path):
+    """Raise :class:`LabelError` if two label rows give one clip different classes."""
+    seen = {}
+    for row, value in zip(rows, values):
+        if pd.isna(value):
+            continue
+        if seen.setdefault(row, value) != value:
+            raise LabelError(f"{csv_path}: clip {table['path'].iloc[row]} has two labels, {seen[row]} and {value}; "
+                             "keep one row per clip")
 
 
 def echonest_labels(table, metadata_dir, thresholds=(0.5, 0.5)):

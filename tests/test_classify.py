@@ -12,7 +12,7 @@ from sklearn.svm import SVC
 from classify.__main__ import main as classify_main
 from classify.dataset import load_dataset
 from classify.evaluate import cross_validate, cv_splits, scores_from_confusion
-from classify.labels import csv_labels, match_paths, quadrants, scale_midpoint
+from classify.labels import LabelError, csv_labels, match_paths, quadrants, scale_midpoint
 from classify.model import MoodModel, SettingsMismatchError
 from classify.models import make_classifier
 from conftest import SR, write_clip
@@ -300,3 +300,26 @@ def test_a_file_that_is_not_a_table_is_a_one_line_error(tmp_path, capsys):
     assert classify_main(["--features", str(bad), "-q"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(bad) in err and "not a readable Parquet table" in err
+
+
+def test_conflicting_label_rows_are_an_error_and_duplicates_are_not(tmp_path):
+    table = pd.DataFrame({"path": ["a.mp3", "b.mp3"]})
+    pd.DataFrame({"path": ["a.mp3", "b.mp3", "a.mp3"], "quadrant": ["Q1", "Q2", "Q1"]}).to_csv(tmp_path / "dup.csv")
+    labels, _, _ = csv_labels(table, tmp_path / "dup.csv")
+    assert labels.tolist() == ["Q1", "Q2"]
+    pd.DataFrame({"path": ["a.mp3", "b.mp3", "a.mp3"], "quadrant": ["Q1", "Q2", "Q3"]}).to_csv(tmp_path / "two.csv")
+    with pytest.raises(LabelError, match="clip a.mp3 has two labels, Q1 and Q3"):
+        csv_labels(table, tmp_path / "two.csv")
+
+
+def test_grouped_cv_with_fewer_groups_than_folds_runs_once(demo_table, demo_corpus, tmp_path, capsys):
+    labels = pd.read_csv(demo_corpus / "labels.csv")
+    labels["studio"] = [f"s{i % 3}" for i in range(len(labels))]
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    code = classify_main(["--features", str(demo_table), "--labels", str(tmp_path / "labels.csv"), "--groups", "studio",
+                          "--classifiers", "logreg", "--report-dir", str(tmp_path / "r"), "-q"])
+    assert code == 0
+    assert "only 3 groups" in capsys.readouterr().out
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["folds"] == 3 and report["repeats"] == 1
+    assert len(report["classifiers"]["logreg"]["per_repeat"]) == 1
