@@ -10,7 +10,7 @@ from pathlib import Path
 from classify.dataset import load_dataset
 from classify.evaluate import cross_validate, format_report, plot_confusion, write_json
 from classify.labels import LabelError
-from classify.model import DEFAULT_MODEL, MoodModel, SettingsMismatchError
+from classify.model import DEFAULT_MODEL, MODEL_SUFFIX, ModelFileError, MoodModel, SettingsMismatchError
 from classify.models import CLASSIFIERS, DEFAULT_CLASSIFIERS, make_classifier
 from classify.predict import format_predictions, predict_paths
 from featurize import arguments
@@ -75,7 +75,8 @@ def build_parser():
     train = sub.add_parser("train", help="fit on all labelled clips and save the model")
     _common(train)
     train.add_argument("--classifier", choices=CLASSIFIERS, default="ensemble", help="default: ensemble")
-    train.add_argument("-o", "--output", type=Path, help="model file (default: cache/models/TABLE-CLASSIFIER.joblib)")
+    train.add_argument("-o", "--output", type=Path,
+                       help=f"model file (default: cache/models/TABLE-CLASSIFIER{MODEL_SUFFIX})")
     train.add_argument("--no-cv", action="store_true", help="skip the cross-validated score stored with the model")
     pred = sub.add_parser("predict", help="moods of audio files")
     pred.add_argument("paths", nargs="+", metavar="PATH", help="audio files, folders, or .parquet feature tables")
@@ -97,7 +98,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return {"cv": run_cv, "train": run_train, "predict": run_predict}[args.command](args)
-    except (FileNotFoundError, TableError, LabelError, SettingsMismatchError, ValueError) as err:
+    except (FileNotFoundError, TableError, LabelError, SettingsMismatchError, ModelFileError, ValueError) as err:
         print(f"classify: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -154,6 +155,8 @@ def run_cv(args):
               "repeats": repeats, "seed": args.seed, "tuned": args.tune, "select": args.select, "n_clips": len(dataset.y),
               "feature_settings": dataset.settings.to_dict(), "versions": library_versions(), "classifiers": {}}
     out = args.report_dir or DEFAULT_CACHE / "reports" / (dataset.table.stem + (f"-by-{args.groups}" if args.groups else ""))
+    if out.exists() and not out.is_dir():
+        raise ModelFileError(f"--report-dir {out}: a file, not a folder; name a folder for report.json and the figures")
     out.mkdir(parents=True, exist_ok=True)
     for name in names:
         result = _evaluate(args, dataset, name)
@@ -166,6 +169,9 @@ def run_cv(args):
 
 
 def run_train(args):
+    if args.output is not None and args.output.is_dir():
+        raise ModelFileError(f"-o {args.output}: a folder; name the model file to write, e.g. "
+                             f"{args.output / ('mood' + MODEL_SUFFIX)}")
     dataset = _dataset(args)
     cv_scores = None
     if not args.no_cv:
@@ -177,7 +183,7 @@ def run_train(args):
                                 probability=True, tune=args.tune, select=args.select)
     model = MoodModel.fit(estimator, dataset, args.classifier, args.seed, cv_scores)
     model.info["labels"] = str(args.labels)
-    output = args.output or DEFAULT_CACHE / "models" / f"{dataset.table.stem}-{args.classifier}.joblib"
+    output = args.output or DEFAULT_CACHE / "models" / f"{dataset.table.stem}-{args.classifier}{MODEL_SUFFIX}"
     model.save(output)
     print(f"model: {output} ({len(dataset.y)} clips, classes {', '.join(model.classes)}); "
           f"use it with `python -m classify predict --model {output} FILES`")

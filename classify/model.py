@@ -1,27 +1,48 @@
 """A trained mood model on disk: the fitted Pipeline with everything needed to use it honestly.
 
-Saved with joblib beside its metadata: classes, feature columns, the extraction settings
+Saved with skops.io beside its metadata: classes, feature columns, the extraction settings
 and library versions of its training features, training size, cross-validated score.
-A model refuses features made with other settings.
+Loading runs no code from the file: skops rebuilds only types it trusts, and a model file
+may hold nothing beyond them and :data:`TRUSTED_TYPES` (what this project's Pipelines are
+made of); anything else is refused before it is loaded. A model refuses features made with
+other settings.
 """
 
 import warnings
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-import joblib
 import numpy as np
+import skops.io
 
 from featurize.features import FEATURE_SET_VERSION, FeatureSettings
 from featurize.table import atomic_write, library_versions
 
 #: The model that ships with the project (trained by ``classify/models/train_default.py``).
-DEFAULT_MODEL = Path(__file__).parent / "models" / "default.joblib"
+DEFAULT_MODEL = Path(__file__).parent / "models" / "default.skops"
+MODEL_SUFFIX = ".skops"
+
+#: Types a model file may hold beyond those skops trusts by default: this project's transformer
+#: and the scikit-learn internals of its Pipelines (calibration, trees, splitters).
+TRUSTED_TYPES = (
+    "classify.models.FamilyWeighting",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.tree._tree.Tree",
+    "sklearn.utils._bunch.Bunch",
+)
+_PAYLOAD_KEYS = {"estimator", "settings", "feature_columns", "classes", "info"}
 
 
 class SettingsMismatchError(Exception):
     """Features made with other extraction settings than a model's."""
+
+
+class ModelFileError(Exception):
+    """A file that is not a model saved by ``classify train``, or one that holds untrusted types."""
 
 
 @dataclass
@@ -76,20 +97,42 @@ class MoodModel:
         return self.estimator.predict_proba(X)
 
     def save(self, path):
-        """Write the model atomically to `path` (joblib)."""
+        """Write the model atomically to `path` (skops.io, compressed)."""
         payload = {"estimator": self.estimator, "settings": self.settings.to_dict(),
                    "feature_columns": self.feature_columns, "classes": self.classes, "info": self.info}
-        atomic_write(path, lambda tmp: joblib.dump(payload, tmp, compress=3))
+        atomic_write(path, lambda tmp: skops.io.dump(payload, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9))
 
     @classmethod
     def load(cls, path):
-        """Read a model written by :meth:`save`; warns if scikit-learn's version differs from training."""
+        """Read a model written by :meth:`save`; warns if scikit-learn's version differs from training.
+
+        Raises
+        ------
+        ModelFileError
+            If `path` is not such a model, or holds types outside :data:`TRUSTED_TYPES`.
+        """
         path = Path(path)
+        if path.is_dir():
+            raise ModelFileError(f"{path}: a folder, not a model file (give the {MODEL_SUFFIX} file `classify train` wrote)")
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such model (train one with `python -m classify train`)")
+        if path.suffix in (".joblib", ".pkl", ".pickle"):
+            raise ModelFileError(f"{path}: pickled models can run code when loaded and are not read; models are "
+                                 f"{MODEL_SUFFIX} files now: retrain with `python -m classify train`")
+        try:
+            untrusted = skops.io.get_untrusted_types(file=path)
+        except Exception as err:  # whatever the file holds, it is not a model of ours
+            raise ModelFileError(f"{path}: not a model file written by `classify train` "
+                                 f"({type(err).__name__}: {err})") from None
+        unknown = [t for t in untrusted if t not in TRUSTED_TYPES]
+        if unknown:
+            raise ModelFileError(f"{path}: holds types a mood model never holds ({', '.join(unknown[:3])}); "
+                                 "refused, nothing in it was run")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # version skew is reported below, in one line
-            payload = joblib.load(path)
+            payload = skops.io.load(path, trusted=untrusted)
+        if not isinstance(payload, dict) or not _PAYLOAD_KEYS <= set(payload):
+            raise ModelFileError(f"{path}: a skops file, but not a model written by `classify train`")
         model = cls(payload["estimator"], FeatureSettings.from_dict(payload["settings"]),
                     payload["feature_columns"], payload["classes"], payload["info"])
         if model.settings.version != FEATURE_SET_VERSION:

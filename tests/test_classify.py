@@ -153,15 +153,15 @@ def test_nested_tuning_runs_inside_the_outer_folds(demo_table, demo_corpus):
 def test_model_refuses_features_made_with_other_settings(demo_table, tmp_path):
     data = load_dataset(demo_table, labels="folder")
     model = MoodModel.fit(make_classifier("rf"), data, "rf", 0)
-    model.save(tmp_path / "m.joblib")
-    loaded = MoodModel.load(tmp_path / "m.joblib")
+    model.save(tmp_path / "m.skops")
+    loaded = MoodModel.load(tmp_path / "m.skops")
     assert loaded.predict_proba(data.X[:3], data.settings).shape == (3, 4)
     with pytest.raises(SettingsMismatchError, match="sr: 22050 vs 16000"):
         loaded.predict_proba(data.X[:3], FeatureSettings(families=SETTINGS.families, sr=16000))
 
 
 def test_train_then_predict_files_of_mixed_quality(demo_table, demo_corpus, tmp_path, capsys):
-    model = tmp_path / "model.joblib"
+    model = tmp_path / "model.skops"
     assert classify_main(["train", "--features", str(demo_table), "--classifier", "svm", "--folds", "5",
                           "--repeats", "1", "-o", str(model), "-q"]) == 0
     assert "model:" in capsys.readouterr().out
@@ -262,9 +262,9 @@ def test_model_of_an_older_feature_set_version_is_refused(demo_table, tmp_path):
     data = load_dataset(demo_table, labels="folder")
     model = MoodModel.fit(make_classifier("logreg"), data, "logreg", 0)
     model.settings = dataclasses.replace(model.settings, version=1)
-    model.save(tmp_path / "old.joblib")
+    model.save(tmp_path / "old.skops")
     with pytest.raises(SettingsMismatchError, match="feature-set version 1.*retrain"):
-        MoodModel.load(tmp_path / "old.joblib")
+        MoodModel.load(tmp_path / "old.skops")
 
 
 def test_shipped_model_predicts_with_the_current_features(tmp_path, capsys):
@@ -323,3 +323,39 @@ def test_grouped_cv_with_fewer_groups_than_folds_runs_once(demo_table, demo_corp
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["folds"] == 3 and report["repeats"] == 1
     assert len(report["classifiers"]["logreg"]["per_repeat"]) == 1
+
+
+def test_files_that_are_not_models_are_refused_in_one_line(demo_table, tmp_path, capsys):
+    import os
+
+    import skops.io
+    from sklearn.preprocessing import FunctionTransformer
+
+    from featurize.table import read_table, write_table
+
+    data = load_dataset(demo_table, labels="folder")
+    good = tmp_path / "good.skops"
+    MoodModel.fit(make_classifier("logreg"), data, "logreg", 0).save(good)
+    (tmp_path / "text.skops").write_text("not a model\n")
+    (tmp_path / "cut.skops").write_bytes(good.read_bytes()[:2000])
+    skops.io.dump({"estimator": FunctionTransformer(os.system)}, tmp_path / "evil.skops")
+    skops.io.dump({"hello": [1, 2]}, tmp_path / "other.skops")
+    (tmp_path / "old.joblib").write_bytes(b"\x80\x04K\x01.")
+    table, meta = read_table(demo_table)
+    write_table(table, tmp_path / "table.parquet", meta)
+    song = write_clip(tmp_path / "song.wav", synth_clip("Q1", 6.0, SR, seed=3))
+    expected = {"text.skops": "not a model file", "cut.skops": "not a model file", "evil.skops": "never holds",
+                "other.skops": "not a model written by", "old.joblib": "pickled models", "table.parquet": "not a model file"}
+    for name, message in expected.items():
+        assert classify_main(["predict", str(song), "--model", str(tmp_path / name), "-q"]) == 2, name
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and name in err and message in err, (name, err)
+    assert classify_main(["predict", str(song), "--model", str(good), "-q", "-j", "1"]) == 0
+
+
+def test_train_output_folder_and_report_dir_file_are_refused(demo_table, tmp_path, capsys):
+    assert classify_main(["train", "--features", str(demo_table), "-o", str(tmp_path), "-q"]) == 2
+    assert "a folder; name the model file" in capsys.readouterr().err
+    (tmp_path / "report").write_text("mine")
+    assert classify_main(["--features", str(demo_table), "--report-dir", str(tmp_path / "report"), "-q"]) == 2
+    assert "a file, not a folder" in capsys.readouterr().err and (tmp_path / "report").read_text() == "mine"

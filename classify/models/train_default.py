@@ -1,4 +1,4 @@
-"""Rebuild the model that ships with the project, ``classify/models/default.joblib``.
+"""Rebuild the model that ships with the project, ``classify/models/default.skops``.
 
 Run from the repository's root (needs ../shared/data/emotify and the MIREX-like audio under
 data/mirexlike/, see datasets/mirexlike.md):
