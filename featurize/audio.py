@@ -19,7 +19,11 @@ class AudioError(Exception):
 
 
 def find_audio(paths):
-    """Audio files under the given files or folders, sorted.
+    """Audio files under the given files or folders, sorted, as found (symbolic links not resolved).
+
+    Symbolically linked folders are searched too, each real folder once, so a link that points
+    back up the tree does not loop. A link to nothing is listed like any file (it then fails to
+    load, with its reason).
 
     Parameters
     ----------
@@ -29,7 +33,7 @@ def find_audio(paths):
     Returns
     -------
     files : list of Path
-        Absolute paths of the audio files, sorted, without duplicates.
+        Absolute paths of the audio files as found under `paths`, sorted, without duplicates.
     ignored : int
         Number of files skipped because their ending is not an audio one.
 
@@ -43,15 +47,21 @@ def find_audio(paths):
         if not p.exists():
             raise FileNotFoundError(f"{p}: no such file or folder")
         if p.is_file():
-            files.add(p.resolve())
+            files.add(Path(os.path.abspath(p)))
             continue
-        for dirpath, dirnames, filenames in os.walk(p):
+        visited = set()
+        for dirpath, dirnames, filenames in os.walk(os.path.abspath(p), followlinks=True):
+            real = os.path.realpath(dirpath)
+            if real in visited:  # a linked folder already searched: a loop, or two links to one folder
+                dirnames[:] = []
+                continue
+            visited.add(real)
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in filenames:
                 if name.startswith("."):
                     continue
                 if Path(name).suffix.lower() in AUDIO_EXTENSIONS:
-                    files.add((Path(dirpath) / name).resolve())
+                    files.add(Path(dirpath) / name)
                 else:
                     ignored += 1
     return sorted(files), ignored

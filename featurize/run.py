@@ -74,7 +74,7 @@ def default_output(paths, cache=DEFAULT_CACHE):
 
 def common_root(paths):
     """The deepest folder containing every path given."""
-    dirs = [p if p.is_dir() else p.parent for p in (Path(p).resolve() for p in paths)]
+    dirs = [p if p.is_dir() else p.parent for p in (Path(os.path.abspath(p)) for p in paths)]
     return Path(os.path.commonpath(dirs))
 
 
@@ -129,7 +129,7 @@ def featurize(paths, output=None, settings=None, jobs=None, min_duration=DEFAULT
         journal = Journal(journal_path(output))
         table, errors = _resume(journal, output, header, settings, overwrite)
         rel = {f: f.relative_to(root).as_posix() for f in files}
-        current = {rel[f]: (st.st_size, st.st_mtime_ns) for f, st in ((f, f.stat()) for f in files)}
+        current = {rel[f]: _file_state(f) for f in files}
         summary = RunSummary(table=output, ignored_files=ignored)
         todo = _plan(files, rel, current, table, errors, retry_failed, summary)
         try:
@@ -157,6 +157,16 @@ def featurize(paths, output=None, settings=None, jobs=None, min_duration=DEFAULT
     summary.rows, summary.errors = len(table), len(errors)
     summary.seconds = time.monotonic() - start
     return summary
+
+
+def _file_state(path):
+    """``(size, mtime_ns)`` of a file, ``(-1, -1)`` where it cannot be read (a link to nothing): it is
+    then analysed, and fails with its reason."""
+    try:
+        st = path.stat()
+    except OSError:
+        return -1, -1
+    return st.st_size, st.st_mtime_ns
 
 
 def _resume(journal, output, header, settings, overwrite):

@@ -250,3 +250,24 @@ def test_a_damaged_table_is_an_error_not_wrong_numbers(tmp_path, capsys):
     assert featurize_main([str(root), "-o", str(out), "-q", "-j", "1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(out) in err and "--overwrite" in err
+
+
+def test_symlinked_files_and_folders_keep_the_paths_they_are_found_at(tmp_path):
+    real = tmp_path / "library"
+    write_clip(real / "a.mp3", synth_clip("Q1", 6.0, SR, seed=1))
+    write_clip(real / "album" / "b.wav", synth_clip("Q2", 6.0, SR, seed=2))
+    links = tmp_path / "playlist"
+    links.mkdir()
+    (links / "first.mp3").symlink_to(real / "a.mp3")
+    (links / "album").symlink_to(real / "album", target_is_directory=True)
+    (links / "gone.mp3").symlink_to(tmp_path / "deleted.mp3")
+    (links / "loop").symlink_to(links, target_is_directory=True)  # must not be followed forever
+    out = tmp_path / "t.parquet"
+    code = featurize_main([str(links), "-o", str(out), "--features", "rms,zcr", "-q", "-j", "1"])
+    table, _ = read_table(out)
+    assert code == 1  # one bad file, the others analysed
+    assert sorted(table["path"]) == ["album/b.wav", "first.mp3"]
+    errors = read_errors(out)
+    assert errors["path"].tolist() == ["gone.mp3"] and "cannot read" in errors["reason"].iloc[0]
+    files, _ = find_audio([links])
+    assert [f.name for f in files] == ["b.wav", "first.mp3", "gone.mp3"] and all(str(f).startswith(str(links)) for f in files)
