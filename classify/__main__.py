@@ -195,7 +195,12 @@ def run_predict(args):
         warnings.simplefilter("always")
         warnings.showwarning = lambda msg, *a, **k: print(f"classify: warning: {msg}", file=sys.stderr)
         model = MoodModel.load(args.model)
-    df = predict_paths(model, args.paths, jobs=args.jobs, min_duration=args.min_duration, progress=not args.quiet)
+    df, skipped = predict_paths(model, args.paths, jobs=args.jobs, min_duration=args.min_duration,
+                                progress=not args.quiet)
+    if skipped:
+        shown = ", ".join(str(p) for p in skipped[:20])
+        print(f"files skipped, not audio by their ending: {len(skipped)} ({shown}"
+              f"{f' and {len(skipped) - 20} more' if len(skipped) > 20 else ''})", file=sys.stderr)
     print(format_predictions(df, args.format, model.classes))
     failed = df["mood"].isna()
     if failed.any() and args.format == "table":

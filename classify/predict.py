@@ -8,7 +8,7 @@ import pandas as pd
 
 from classify.dataset import feature_columns
 from classify.labels import display_name
-from featurize.audio import find_audio
+from featurize.audio import AUDIO_EXTENSIONS, audio_under
 from featurize.features import FeatureSettings
 from featurize.run import DEFAULT_MIN_DURATION, analyse_files
 from featurize.table import read_table
@@ -19,37 +19,51 @@ def predict_paths(model, paths, jobs=None, min_duration=DEFAULT_MIN_DURATION, pr
 
     Audio is analysed with exactly the model's extraction settings. A feature table must
     have been made with them, or :class:`classify.model.SettingsMismatchError` is raised.
+    A path that does not exist, or a file named whose ending is not an audio one, gets a row
+    with its error; the others are classified all the same.
 
     Returns
     -------
-    pd.DataFrame
-        One row per clip: ``path``, ``mood`` (None where it failed), ``error`` (None where it
-        worked) and one ``p_CLASS`` probability column per class.
+    df : pd.DataFrame
+        One row per clip, in the order of `paths` (a folder's clips sorted): ``path``,
+        ``mood`` (None where it failed), ``error`` (None where it worked) and one ``p_CLASS``
+        probability column per class.
+    skipped : list of Path
+        Files inside the folders given that were passed over for their ending.
     """
-    rows = []
-    tables = [Path(p) for p in paths if str(p).endswith(".parquet")]
-    audio = [p for p in paths if not str(p).endswith(".parquet")]
-    for t in tables:
-        table, metadata = read_table(t)
-        settings = FeatureSettings.from_dict(metadata["settings"])
-        model.check_settings(settings)
-        _, X = feature_columns(table, settings)
-        rows += _rows(model, table["path"].tolist(), model.predict_proba(X, settings))
-    if audio:
-        files, _ = find_audio(audio)
-        if not files:
-            raise FileNotFoundError(f"no audio files under {', '.join(map(str, audio))}")
-        done, X = [], []
-        for f, record in analyse_files(files, model.settings, min_duration, jobs, progress):
-            if "error" in record:
-                rows.append({"path": str(f), "mood": None, "error": record["error"]})
-            else:
-                done.append(str(f))
-                X.append(record["values"])
-        if done:
-            rows += _rows(model, done, model.predict_proba(np.array(X), model.settings))
+    entries, skipped = [], []  # entries: a finished row (dict), or a Path to analyse
+    for given in paths:
+        if str(given).endswith(".parquet"):
+            table, metadata = read_table(given)
+            settings = FeatureSettings.from_dict(metadata["settings"])
+            model.check_settings(settings)
+            _, X = feature_columns(table, settings)
+            entries += _rows(model, table["path"].tolist(), model.predict_proba(X, settings))
+            continue
+        try:
+            found, passed_over = audio_under(given)
+        except FileNotFoundError:
+            entries.append({"path": str(given), "mood": None, "error": "no such file or folder"})
+            continue
+        if Path(given).is_dir():
+            skipped += passed_over
+        else:
+            entries += [{"path": str(f), "mood": None, "error": f"not an audio file by its ending ('{f.suffix}'); "
+                         f"endings read: {', '.join(sorted(AUDIO_EXTENSIONS))}"} for f in passed_over]
+        entries += found
+    if not entries:
+        raise FileNotFoundError(f"no audio files under {', '.join(map(str, paths))}")
+    files = list(dict.fromkeys(e for e in entries if isinstance(e, Path)))
+    records = dict(analyse_files(files, model.settings, min_duration, jobs, progress)) if files else {}
+    done = [f for f in files if "error" not in records[f]]
+    proba = {}
+    if done:
+        X = np.array([records[f]["values"] for f in done])
+        proba = dict(zip(done, _rows(model, [str(f) for f in done], model.predict_proba(X, model.settings))))
+    rows = [e if isinstance(e, dict) else proba.get(e) or {"path": str(e), "mood": None, "error": records[e]["error"]}
+            for e in entries]
     columns = ["path", "mood", "error"] + [f"p_{c}" for c in model.classes]
-    return pd.DataFrame(rows, columns=columns).sort_values("path", ignore_index=True)
+    return pd.DataFrame(rows, columns=columns), skipped
 
 
 def _rows(model, paths, proba):

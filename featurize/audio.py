@@ -21,14 +21,10 @@ class AudioError(Exception):
 def find_audio(paths):
     """Audio files under the given files or folders, sorted, as found (symbolic links not resolved).
 
-    Symbolically linked folders are searched too, each real folder once, so a link that points
-    back up the tree does not loop. A link to nothing is listed like any file (it then fails to
-    load, with its reason).
-
     Parameters
     ----------
     paths : list of str or Path
-        Files and folders; folders are searched recursively, hidden entries skipped.
+        Files and folders; folders are searched recursively (see :func:`audio_under`).
 
     Returns
     -------
@@ -43,28 +39,51 @@ def find_audio(paths):
         If one of `paths` does not exist.
     """
     files, ignored = set(), 0
-    for p in map(Path, paths):
-        if not p.exists():
-            raise FileNotFoundError(f"{p}: no such file or folder")
-        if p.is_file():
-            files.add(Path(os.path.abspath(p)))
-            continue
-        visited = set()
-        for dirpath, dirnames, filenames in os.walk(os.path.abspath(p), followlinks=True):
-            real = os.path.realpath(dirpath)
-            if real in visited:  # a linked folder already searched: a loop, or two links to one folder
-                dirnames[:] = []
-                continue
-            visited.add(real)
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in filenames:
-                if name.startswith("."):
-                    continue
-                if Path(name).suffix.lower() in AUDIO_EXTENSIONS:
-                    files.add(Path(dirpath) / name)
-                else:
-                    ignored += 1
+    for p in paths:
+        found, skipped = audio_under(p)
+        files.update(found)
+        ignored += len(skipped)
     return sorted(files), ignored
+
+
+def audio_under(path):
+    """The audio files at or under one file or folder, and the files skipped for their ending.
+
+    Symbolically linked folders are searched too, each real folder once, so a link that points
+    back up the tree does not loop. A link to nothing is listed like any file (it then fails to
+    load, with its reason). Hidden files and folders are passed over.
+
+    Returns
+    -------
+    files : list of Path
+        Absolute paths as found, sorted.
+    skipped : list of Path
+        Files whose ending is not an audio one, sorted.
+
+    Raises
+    ------
+    FileNotFoundError
+        If `path` does not exist.
+    """
+    p = Path(path)
+    if not p.exists() and not p.is_symlink():
+        raise FileNotFoundError(f"{p}: no such file or folder")
+    if not p.is_dir():
+        p = Path(os.path.abspath(p))
+        return ([p], []) if p.suffix.lower() in AUDIO_EXTENSIONS else ([], [p])
+    files, skipped, visited = [], [], set()
+    for dirpath, dirnames, filenames in os.walk(os.path.abspath(p), followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in visited:  # a linked folder already searched: a loop, or two links to one folder
+            dirnames[:] = []
+            continue
+        visited.add(real)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if not name.startswith("."):
+                is_audio = Path(name).suffix.lower() in AUDIO_EXTENSIONS
+                (files if is_audio else skipped).append(Path(dirpath) / name)
+    return sorted(files), sorted(skipped)
 
 
 def load_audio(path, sr, min_duration=0.0):

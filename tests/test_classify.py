@@ -359,3 +359,24 @@ def test_train_output_folder_and_report_dir_file_are_refused(demo_table, tmp_pat
     (tmp_path / "report").write_text("mine")
     assert classify_main(["--features", str(demo_table), "--report-dir", str(tmp_path / "report"), "-q"]) == 2
     assert "a file, not a folder" in capsys.readouterr().err and (tmp_path / "report").read_text() == "mine"
+
+
+def test_predict_names_every_skipped_file_and_keeps_the_order_given(demo_table, tmp_path, capsys):
+    data = load_dataset(demo_table, labels="folder")
+    model = tmp_path / "m.skops"
+    MoodModel.fit(make_classifier("logreg"), data, "logreg", 0).save(model)
+    z = write_clip(tmp_path / "z.wav", synth_clip("Q1", 6.0, SR, seed=1))
+    folder = tmp_path / "album"
+    write_clip(folder / "b.wav", synth_clip("Q2", 6.0, SR, seed=2))
+    write_clip(folder / "a.wav", synth_clip("Q3", 6.0, SR, seed=3))
+    (folder / "cover.jpg").write_bytes(b"\xff\xd8")
+    (tmp_path / "song.m4a").write_bytes(b"\x00" * 100)
+    given = [str(z), str(tmp_path / "missing.mp3"), str(tmp_path / "song.m4a"), str(folder)]
+    code = classify_main(["predict", *given, "--model", str(model), "--format", "csv", "-q", "-j", "1"])
+    out, err = capsys.readouterr()
+    rows = pd.read_csv(__import__("io").StringIO(out))
+    assert code == 1
+    assert [p.rsplit("/", 1)[-1] for p in rows["path"]] == ["z.wav", "missing.mp3", "song.m4a", "a.wav", "b.wav"]
+    assert rows["mood"].notna().tolist() == [True, False, False, True, True]
+    assert "no such file" in rows["error"][1] and "not an audio file by its ending ('.m4a')" in rows["error"][2]
+    assert "files skipped, not audio by their ending: 1 (" in err and "cover.jpg" in err
