@@ -9,7 +9,7 @@ from pathlib import Path
 
 from classify.dataset import load_dataset
 from classify.evaluate import cross_validate, format_report, plot_confusion, write_json
-from classify.labels import LabelError
+from classify.labels import QUADRANT_NAMES, LabelError
 from classify.model import DEFAULT_MODEL, MODEL_SUFFIX, ModelFileError, MoodModel, SettingsMismatchError
 from classify.models import CLASSIFIERS, DEFAULT_CLASSIFIERS, make_classifier
 from classify.predict import format_predictions, predict_paths
@@ -78,6 +78,8 @@ def build_parser():
     train.add_argument("-o", "--output", type=Path,
                        help=f"model file (default: cache/models/TABLE-CLASSIFIER{MODEL_SUFFIX})")
     train.add_argument("--no-cv", action="store_true", help="skip the cross-validated score stored with the model")
+    train.add_argument("--overwrite", action="store_true",
+                       help="replace the model file even if it was trained on other labels")
     pred = sub.add_parser("predict", help="moods of audio files")
     pred.add_argument("paths", nargs="+", metavar="PATH", help="audio files, folders, or .parquet feature tables")
     pred.add_argument("--model", type=Path, default=DEFAULT_MODEL,
@@ -115,6 +117,9 @@ def _dataset(args):
                            metadata_dir=args.metadata, groups=args.groups, min_per_class=args.folds)
     for m in dataset.messages:
         print(m)
+    if args.labels == "folder" and not set(dataset.y) <= set(QUADRANT_NAMES):
+        print(f"note: the classes are the clips' folder names ({', '.join(sorted(set(dataset.y)))}); "
+              "for mood labels give --labels FILE.csv")
     if dataset.n_folds(args.folds) < args.folds:
         args.folds = dataset.n_folds(args.folds)
         # One group per fold: every repeat would split the clips the same way.
@@ -173,6 +178,9 @@ def run_train(args):
         raise ModelFileError(f"-o {args.output}: a folder; name the model file to write, e.g. "
                              f"{args.output / ('mood' + MODEL_SUFFIX)}")
     dataset = _dataset(args)
+    label_name = args.labels if args.labels in ("folder", "fma-echonest") else Path(args.labels).stem
+    output = args.output or DEFAULT_CACHE / "models" / f"{dataset.table.stem}-{label_name}-{args.classifier}{MODEL_SUFFIX}"
+    _check_model_replaceable(output, str(args.labels), sorted(set(dataset.y)), args.overwrite)
     cv_scores = None
     if not args.no_cv:
         result = _evaluate(args, dataset, args.classifier)
@@ -183,11 +191,27 @@ def run_train(args):
                                 probability=True, tune=args.tune, select=args.select)
     model = MoodModel.fit(estimator, dataset, args.classifier, args.seed, cv_scores)
     model.info["labels"] = str(args.labels)
-    output = args.output or DEFAULT_CACHE / "models" / f"{dataset.table.stem}-{args.classifier}{MODEL_SUFFIX}"
     model.save(output)
     print(f"model: {output} ({len(dataset.y)} clips, classes {', '.join(model.classes)}); "
           f"use it with `python -m classify predict --model {output} FILES`")
     return 0
+
+
+def _check_model_replaceable(output, labels, classes, overwrite):
+    """Refuse, unless `overwrite`, to replace a file that is not a model trained on the same labels."""
+    if not output.exists() or overwrite:
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            old = MoodModel.load(output)
+    except (ModelFileError, SettingsMismatchError):
+        raise ModelFileError(f"{output} exists and is not a model this version reads: not replaced; "
+                             "choose another -o, or --overwrite") from None
+    if old.info.get("labels") != labels or old.classes != classes:
+        raise ModelFileError(f"{output} holds a model trained on other labels ({old.info.get('labels')}: "
+                             f"{', '.join(old.classes)}): not replaced; choose another -o, or --overwrite")
+    print(f"replacing {output}, trained on the same labels")
 
 
 def run_predict(args):

@@ -77,10 +77,16 @@ def synth_clip(quadrant, duration=10.0, sr=22050, seed=0):
     return y.astype(np.float32)
 
 
+#: The file that marks a folder as a demo corpus, which a later demo run may fill again.
+DEMO_MARKER = ".moodclass-demo"
+
+
 def make_demo(dest, per_quadrant=12, duration=10.0, sr=22050, seed=0, fmt="mp3"):
     """Write a labelled demo corpus: ``dest/Q1/q1_00.mp3`` ... and ``dest/labels.csv``.
 
-    Clips already in `dest` are kept, so that a second demo run has nothing to recompute.
+    Clips already in `dest` are kept, so that a second demo run has nothing to recompute. A
+    folder that holds anything else than a demo corpus is refused: nothing of the user's is
+    overwritten, and no demo clip is mixed among the user's files.
 
     Parameters
     ----------
@@ -101,8 +107,19 @@ def make_demo(dest, per_quadrant=12, duration=10.0, sr=22050, seed=0, fmt="mp3")
     -------
     pd.DataFrame
         The labels table written: ``path`` (relative to `dest`) and ``quadrant``.
+
+    Raises
+    ------
+    ValueError
+        If `dest` is a file, or a folder with files that no demo run made.
     """
     dest = Path(dest)
+    marker = dest / DEMO_MARKER
+    if dest.exists() and (not dest.is_dir() or (any(dest.iterdir()) and not marker.exists())):
+        raise ValueError(f"{dest} already holds files that are not a demo corpus: nothing written; "
+                         "give --demo a new or empty folder")
+    dest.mkdir(parents=True, exist_ok=True)
+    marker.write_text("A demo corpus written by `python -m featurize --demo`; the demo may rewrite this folder.\n")
     rows = []
     for q in QUADRANTS:
         (dest / q).mkdir(parents=True, exist_ok=True)

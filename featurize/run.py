@@ -29,6 +29,7 @@ from featurize.table import (
     TableError,
     journal_path,
     library_versions,
+    check_replaceable,
     read_errors,
     read_table,
     writer_lock,
@@ -172,6 +173,7 @@ def _file_state(path):
 def _resume(journal, output, header, settings, overwrite):
     """The table and errors to build on, with a killed run's journal folded in; starts the journal."""
     if overwrite:
+        check_replaceable(output)
         journal.remove()
         table, errors = _empty_table(settings), pd.DataFrame(columns=ERROR_COLUMNS)
     else:

@@ -103,6 +103,27 @@ def read_metadata(path):
     return json.loads(raw)
 
 
+def check_replaceable(path):
+    """Raise :class:`TableError` unless `path` is absent or a feature table, however damaged.
+
+    What ``--overwrite`` may replace: never a file that featurize did not make.
+    """
+    path = Path(path)
+    if not path.exists():
+        return
+    with open(path, "rb") as f:
+        is_parquet = f.read(4) == b"PAR1"
+    if is_parquet:
+        try:
+            ours = METADATA_KEY in (pq.read_schema(path).metadata or {})
+        except (pa.ArrowInvalid, OSError):
+            ours = True  # a Parquet file too damaged to read its schema: a table of ours, broken
+        if ours:
+            return
+    raise TableError(f"{path} is not a feature table made by featurize: --overwrite replaces only those; "
+                     "choose another --output")
+
+
 def read_table(path):
     """The table at `path` as a DataFrame, and its metadata dict."""
     metadata = read_metadata(path)

@@ -380,3 +380,21 @@ def test_predict_names_every_skipped_file_and_keeps_the_order_given(demo_table, 
     assert rows["mood"].notna().tolist() == [True, False, False, True, True]
     assert "no such file" in rows["error"][1] and "not an audio file by its ending ('.m4a')" in rows["error"][2]
     assert "files skipped, not audio by their ending: 1 (" in err and "cover.jpg" in err
+
+
+def test_train_never_replaces_a_model_of_other_labels_unasked(demo_table, demo_corpus, tmp_path, capsys):
+    model = tmp_path / "m.skops"
+    base = ["train", "--features", str(demo_table), "--classifier", "logreg", "--no-cv", "-q", "-o", str(model)]
+    assert classify_main(base) == 0  # folder labels: Q1..Q4
+    assert classify_main(base) == 0 and "replacing" in capsys.readouterr().out
+    other = tmp_path / "other.csv"
+    pd.read_csv(demo_corpus / "labels.csv").assign(quadrant=lambda d: d["quadrant"].map(
+        {"Q1": "high", "Q2": "high", "Q3": "low", "Q4": "low"})).to_csv(other, index=False)
+    before = model.read_bytes()
+    assert classify_main(base + ["--labels", str(other)]) == 2
+    assert "trained on other labels" in capsys.readouterr().err and model.read_bytes() == before
+    assert classify_main(base + ["--labels", str(other), "--overwrite"]) == 0
+    assert MoodModel.load(model).classes == ["high", "low"]
+    (tmp_path / "notes.skops").write_text("mine")
+    assert classify_main(base[:-2] + ["-o", str(tmp_path / "notes.skops"), "-q"]) == 2
+    assert (tmp_path / "notes.skops").read_text() == "mine"

@@ -271,3 +271,30 @@ def test_symlinked_files_and_folders_keep_the_paths_they_are_found_at(tmp_path):
     assert errors["path"].tolist() == ["gone.mp3"] and "cannot read" in errors["reason"].iloc[0]
     files, _ = find_audio([links])
     assert [f.name for f in files] == ["b.wav", "first.mp3", "gone.mp3"] and all(str(f).startswith(str(links)) for f in files)
+
+
+def test_demo_refuses_a_folder_it_did_not_make(tmp_path, capsys):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "labels.csv").write_text("path,quadrant\nmy.mp3,Q1\n")
+    assert featurize_main(["--demo", str(mine), "-q"]) == 2
+    assert "not a demo corpus" in capsys.readouterr().err
+    assert (mine / "labels.csv").read_text() == "path,quadrant\nmy.mp3,Q1\n" and sorted(os.listdir(mine)) == ["labels.csv"]
+    from featurize.demo import make_demo
+
+    demo = tmp_path / "demo"
+    make_demo(demo, per_quadrant=1, duration=6.0)
+    assert len(make_demo(demo, per_quadrant=1, duration=6.0)) == 4  # its own folder: filled again
+
+
+def test_overwrite_replaces_only_feature_tables(tmp_path, capsys):
+    root = tmp_path / "music"
+    write_clip(root / "a.wav", synth_clip("Q1", 6.0, SR, seed=0))
+    csv = tmp_path / "notes.csv"
+    csv.write_text("my,precious,data\n")
+    assert featurize_main([str(root), "-o", str(csv), "--overwrite", "-q", "-j", "1"]) == 2
+    assert "not a feature table made by featurize" in capsys.readouterr().err and csv.read_text() == "my,precious,data\n"
+    out = tmp_path / "t.parquet"
+    assert featurize_main([str(root), "-o", str(out), "--features", "rms", "-q", "-j", "1"]) == 0
+    assert featurize_main([str(root), "-o", str(out), "--features", "zcr", "--overwrite", "-q", "-j", "1"]) == 0
+    assert "zcr_rate_mean" in read_table(out)[0].columns
