@@ -23,7 +23,7 @@ import numpy as np
 from bench_classify import DATASETS, ROOT
 from classify.dataset import load_dataset
 from classify.evaluate import cross_validate
-from classify.models import make_classifier
+from classify.pipelines import make_classifier
 from featurize.audio import find_audio, load_audio
 from featurize.features import CLASSIC_FAMILIES, MOOD_FAMILIES, FeatureSettings, extract_features
 from featurize.run import featurize

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from classify.dataset import load_dataset
 from classify.evaluate import cross_validate
-from classify.models import CLASSIFIERS, make_classifier
+from classify.pipelines import CLASSIFIERS, make_classifier
 from featurize.features import PRESETS, FeatureSettings
 from featurize.run import featurize
 

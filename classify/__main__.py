@@ -11,7 +11,7 @@ from classify.dataset import load_dataset
 from classify.evaluate import cross_validate, format_report, plot_confusion, write_json
 from classify.labels import QUADRANT_NAMES, LabelError
 from classify.model import DEFAULT_MODEL, MODEL_SUFFIX, ModelFileError, MoodModel, SettingsMismatchError
-from classify.models import CLASSIFIERS, DEFAULT_CLASSIFIERS, make_classifier
+from classify.pipelines import CLASSIFIERS, DEFAULT_CLASSIFIERS, make_classifier
 from classify.predict import format_predictions, predict_paths
 from featurize import arguments
 from featurize.run import DEFAULT_CACHE, DEFAULT_MIN_DURATION
@@ -63,6 +63,7 @@ def _common(p):
 def build_parser():
     p = argparse.ArgumentParser(prog="python -m classify", description=DESCRIPTION,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"%(prog)s {arguments.package_version()}")
     sub = p.add_subparsers(dest="command", metavar="{cv,train,predict}")
     cv = sub.add_parser("cv", help="cross-validate (the default command)")
     _common(cv)
@@ -90,14 +91,33 @@ def build_parser():
     pred.add_argument("-j", "--jobs", type=arguments.jobs, default=-1,
                       help="worker processes: N, or -1 for all cores (the default), -2 for all but one")
     pred.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.command_parsers = (cv, train, pred)
     return p
 
 
+def with_command_first(argv, parser):
+    """`argv` with its command first: ``--features t.parquet train`` becomes ``train --features t.parquet``.
+
+    The command is the first word that is not an option or an option's value; without one, ``cv``
+    (so ``python -m classify --cv repeated`` cross-validates).
+    """
+    takes_value = {opt for sub in parser.command_parsers for action in sub._actions
+                   if action.nargs != 0 for opt in action.option_strings}
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word in COMMANDS:
+            return [word] + argv[:i] + argv[i + 1:]
+        if not word.startswith("-"):
+            break
+        i += 2 if word in takes_value else 1
+    return argv if argv[:1] in (["-h"], ["--help"], ["--version"]) else ["cv"] + argv
+
+
 def main(argv=None):
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in COMMANDS + ("-h", "--help"):
-        argv.insert(0, "cv")
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    argv = with_command_first(list(sys.argv[1:] if argv is None else argv), parser)
+    args = parser.parse_args(argv)
     try:
         return {"cv": run_cv, "train": run_train, "predict": run_predict}[args.command](args)
     except (FileNotFoundError, TableError, LabelError, SettingsMismatchError, ModelFileError, ValueError) as err:
@@ -167,7 +187,10 @@ def run_cv(args):
         result = _evaluate(args, dataset, name)
         report["classifiers"][name] = result
         print(format_report(name.upper(), result) + f"\n  ({result['seconds']:.1f} s)\n")
-        plot_confusion(result, f"{name.upper()}: macro-F1 {result['mean']['macro_f1']:.3f}", out / f"confusion_{name}.png")
+        title = (f"{name.upper()} on {dataset.table.stem}: macro-F1 {result['mean']['macro_f1']:.3f} "
+                 f"± {result['std']['macro_f1']:.3f} (chance {1 / len(result['classes']):.2f})\n{scheme} x {repeats} "
+                 f"repeats, seed {args.seed}; counts summed over the repeats")
+        plot_confusion(result, title, out / f"confusion_{name}.png")
     write_json(report, out / "report.json")
     print(f"report: {out / 'report.json'}, confusion matrices: {out}/confusion_*.png")
     return 0

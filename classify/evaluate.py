@@ -5,43 +5,19 @@ import json
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone
-from sklearn.metrics import confusion_matrix
+from sklearn.metrics import (
+    ConfusionMatrixDisplay,
+    accuracy_score,
+    balanced_accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedGroupKFold
 
 from classify.labels import display_name
 from featurize.run import progress_bar
 from featurize.table import atomic_write
-
-
-def scores_from_confusion(cm):
-    """Accuracy, balanced accuracy, macro-F1 and per-class precision, recall, F1 of a confusion matrix.
-
-    Parameters
-    ----------
-    cm : np.ndarray [shape=(k, k)]
-        ``cm[i, j]``: clips of true class i predicted as class j.
-
-    Returns
-    -------
-    dict
-        ``accuracy``, ``balanced_accuracy``, ``macro_f1`` (floats) and ``precision``,
-        ``recall``, ``f1``, ``support`` (arrays over classes). A class never predicted has
-        precision 0, as in scikit-learn.
-    """
-    cm = np.asarray(cm, dtype=float)
-    tp = np.diag(cm)
-    support, predicted = cm.sum(axis=1), cm.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision = np.where(predicted > 0, tp / predicted, 0.0)
-        recall = np.where(support > 0, tp / support, 0.0)
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
-    present = support > 0
-    return {
-        "accuracy": tp.sum() / cm.sum(),
-        "balanced_accuracy": recall[present].mean(),
-        "macro_f1": f1[present].mean(),
-        "precision": precision, "recall": recall, "f1": f1, "support": support.astype(int),
-    }
 
 
 def cv_splits(y, groups, folds, repeats, seed):
@@ -100,18 +76,21 @@ def cross_validate(estimator, X, y, groups=None, folds=10, repeats=10, seed=0, n
     for (r, _, _), (test, pred) in progress_bar(iterable=zip(splits, jobs), total=len(splits), desc=desc, unit="fit",
                                                 disable=not progress, leave=False):
         predictions[r, test] = pred
+    per_repeat = [{"accuracy": float(accuracy_score(y, p)), "balanced_accuracy": float(balanced_accuracy_score(y, p)),
+                   "macro_f1": float(f1_score(y, p, labels=classes, average="macro", zero_division=0))}
+                  for p in predictions]
     names = ("accuracy", "balanced_accuracy", "macro_f1")
-    per_repeat = [scores_from_confusion(confusion_matrix(y, p, labels=classes)) for p in predictions]
-    total = sum(confusion_matrix(y, p, labels=classes) for p in predictions)
-    pooled = scores_from_confusion(total)
+    # Per class: the out-of-fold predictions of every repeat pooled (a class never predicted: precision 0).
+    precision, recall, f1, support = precision_recall_fscore_support(
+        np.tile(y, repeats), predictions.ravel(), labels=classes, zero_division=0)
     return {
         "classes": classes.tolist(),
-        "per_repeat": [{k: float(s[k]) for k in names} for s in per_repeat],
+        "per_repeat": per_repeat,
         "mean": {k: float(np.mean([s[k] for s in per_repeat])) for k in names},
         "std": {k: float(np.std([s[k] for s in per_repeat])) for k in names},
-        "confusion": total.tolist(),
-        "per_class": {c: {k: float(pooled[k][i]) for k in ("precision", "recall", "f1")} | {"support": int(pooled["support"][i] // repeats)}
-                      for i, c in enumerate(classes.tolist())},
+        "confusion": confusion_matrix(np.tile(y, repeats), predictions.ravel(), labels=classes).tolist(),
+        "per_class": {c: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
+                          "support": int(support[i] // repeats)} for i, c in enumerate(classes.tolist())},
     }
 
 
@@ -136,7 +115,11 @@ def format_report(name, result):
 
 
 def plot_confusion(result, title, path):
-    """Save the summed confusion matrix, normalised per true class, as a PNG."""
+    """Save the confusion matrix summed over folds and repeats, as rates per true class, as a PNG.
+
+    Each cell shows the share of the true class's clips and, below it, their count summed over
+    the repeats; `title` should name the data set, the protocol and the chance level.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -145,17 +128,17 @@ def plot_confusion(result, title, path):
     cm = np.asarray(result["confusion"], dtype=float)
     rates = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
     labels = [display_name(c) for c in result["classes"]]
-    fig, ax = plt.subplots(figsize=(1.6 + 1.1 * len(labels), 1.2 + 1.0 * len(labels)))
-    ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
-    for i in range(len(labels)):
-        for j in range(len(labels)):
-            ax.text(j, i, f"{rates[i, j]:.2f}\n({int(cm[i, j])})", ha="center", va="center", fontsize=8,
-                    color="white" if rates[i, j] > 0.5 else "black")
+    fig, ax = plt.subplots(figsize=(2.6 + 1.1 * len(labels), 1.6 + 1.0 * len(labels)))
+    display = ConfusionMatrixDisplay(rates, display_labels=labels)
+    display.plot(ax=ax, cmap="Blues", colorbar=True, values_format=".2f", im_kw={"vmin": 0, "vmax": 1})
+    for (i, j), text in np.ndenumerate(display.text_):
+        text.set_text(f"{rates[i, j]:.2f}\n({int(cm[i, j])})")
+        text.set_fontsize(8)
+    display.im_.colorbar.set_label("share of the true class")
     ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
-    ax.set_yticks(range(len(labels)), labels)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

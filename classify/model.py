@@ -20,14 +20,14 @@ import skops.io
 from featurize.features import FEATURE_SET_VERSION, FeatureSettings
 from featurize.table import atomic_write, library_versions
 
-#: The model that ships with the project (trained by ``classify/models/train_default.py``).
-DEFAULT_MODEL = Path(__file__).parent / "models" / "default.skops"
+#: The model that ships with the project (trained by ``classify/shipped/train_default.py``).
+DEFAULT_MODEL = Path(__file__).parent / "shipped" / "default.skops"
 MODEL_SUFFIX = ".skops"
 
 #: Types a model file may hold beyond those skops trusts by default: this project's transformer
 #: and the scikit-learn internals of its Pipelines (calibration, trees, splitters).
 TRUSTED_TYPES = (
-    "classify.models.FamilyWeighting",
+    "classify.pipelines.FamilyWeighting",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.model_selection._split.StratifiedKFold",

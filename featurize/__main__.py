@@ -43,6 +43,7 @@ def build_parser():
         "Re-running computes only new or changed clips.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {arguments.package_version()}")
     p.add_argument("paths", nargs="*", metavar="PATH", help="audio files or folders (searched recursively)")
     p.add_argument("-o", "--output", type=Path, help="feature table to write (default: cache/features/NAME.parquet)")
     p.add_argument("-j", "--jobs", type=arguments.jobs, default=-1,

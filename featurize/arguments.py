@@ -5,6 +5,7 @@ argparse's one-line error naming the option and the valid range.
 """
 
 import argparse
+from importlib.metadata import PackageNotFoundError, version
 
 
 def int_at_least(minimum):
@@ -43,3 +44,11 @@ def jobs(text):
     if value == 0:
         raise argparse.ArgumentTypeError("0 workers: give a positive number, or -1 for all cores (-2 all but one)")
     return value
+
+
+def package_version():
+    """The installed version of this project, for ``--version``."""
+    try:
+        return version("moodclass")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"

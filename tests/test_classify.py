@@ -8,13 +8,14 @@ import pytest
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from classify.__main__ import main as classify_main
 from classify.dataset import load_dataset
-from classify.evaluate import cross_validate, cv_splits, scores_from_confusion
+from classify.evaluate import cross_validate, cv_splits
 from classify.labels import LabelError, csv_labels, match_paths, quadrants, scale_midpoint
 from classify.model import MoodModel, SettingsMismatchError
-from classify.models import make_classifier
+from classify.pipelines import FamilyWeighting, make_classifier
 from conftest import SR, write_clip
 from featurize.demo import synth_clip
 from featurize.features import FeatureSettings
@@ -30,19 +31,17 @@ def demo_table(demo_corpus, tmp_path_factory):
     return out
 
 
-def test_scores_of_a_hand_computed_confusion_matrix():
-    # true A: 3 right, 1 as B; true B: 2 right, 2 as A.
-    cm = np.array([[3, 1], [2, 2]])
-    s = scores_from_confusion(cm)
-    assert s["accuracy"] == pytest.approx(5 / 8)
-    assert s["precision"] == pytest.approx([3 / 5, 2 / 3])
-    assert s["recall"] == pytest.approx([3 / 4, 2 / 4])
-    f1_a, f1_b = 2 * (3 / 5) * (3 / 4) / (3 / 5 + 3 / 4), 2 * (2 / 3) * (1 / 2) / (2 / 3 + 1 / 2)
-    assert s["f1"] == pytest.approx([f1_a, f1_b])
-    assert s["macro_f1"] == pytest.approx((f1_a + f1_b) / 2)
-    assert s["balanced_accuracy"] == pytest.approx((3 / 4 + 2 / 4) / 2)
-    never_predicted = scores_from_confusion(np.array([[2, 0], [2, 0]]))
-    assert never_predicted["precision"][1] == 0 and never_predicted["macro_f1"] == pytest.approx((2 / 3) / 2)
+def test_scores_of_a_classifier_that_always_says_the_same_class():
+    from sklearn.dummy import DummyClassifier
+
+    y = np.repeat(["a", "b"], 30)
+    result = cross_validate(DummyClassifier(strategy="most_frequent"), np.zeros((60, 1)), y, folds=5, repeats=2,
+                            progress=False)
+    # Every clip called 'a': recall 1 and precision 1/2 for 'a', nothing right for 'b'.
+    assert result["per_class"]["a"] == pytest.approx({"precision": 0.5, "recall": 1.0, "f1": 2 / 3, "support": 30})
+    assert result["per_class"]["b"] == pytest.approx({"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 30})
+    assert result["mean"] == pytest.approx({"accuracy": 0.5, "balanced_accuracy": 0.5, "macro_f1": 1 / 3})
+    assert result["confusion"] == [[60, 0], [60, 0]]
 
 
 class RecordingScaler(StandardScaler):
@@ -184,8 +183,6 @@ def test_train_then_predict_files_of_mixed_quality(demo_table, demo_corpus, tmp_
 
 
 def test_family_weighting_gives_every_family_the_same_variance():
-    from classify.models import FamilyWeighting
-
     rng = np.random.default_rng(2)
     X = StandardScaler().fit_transform(rng.normal(size=(500, 7)))
     families = ["tempogram"] * 5 + ["rms", "zcr"]
@@ -198,8 +195,6 @@ def test_family_weighting_gives_every_family_the_same_variance():
 
 
 def test_family_weighting_per_column_and_dropping_families():
-    from classify.models import FamilyWeighting
-
     X = StandardScaler().fit_transform(np.random.default_rng(3).normal(size=(300, 6)))
     families = ["chroma", "chroma", "mfcc", "mfcc", "mfcc", "rms"]
     w = FamilyWeighting(families, per="column", drop=("chroma",)).fit(X)
@@ -211,7 +206,7 @@ def test_family_weighting_per_column_and_dropping_families():
 
 
 def test_feature_view_of_the_mood_preset_and_of_the_classic_six():
-    from classify.models import MOOD_VIEW_DROP, feature_view
+    from classify.pipelines import MOOD_VIEW_DROP, feature_view
     from featurize.features import CLASSIC_FAMILIES, MOOD_FAMILIES
 
     mood = FeatureSettings(families=MOOD_FAMILIES).column_families()
@@ -398,3 +393,29 @@ def test_train_never_replaces_a_model_of_other_labels_unasked(demo_table, demo_c
     (tmp_path / "notes.skops").write_text("mine")
     assert classify_main(base[:-2] + ["-o", str(tmp_path / "notes.skops"), "-q"]) == 2
     assert (tmp_path / "notes.skops").read_text() == "mine"
+
+
+def test_the_command_may_follow_the_options_and_the_tools_say_their_version(demo_table, tmp_path, capsys):
+    from classify.__main__ import build_parser, with_command_first
+
+    parser = build_parser()
+    assert with_command_first(["--features", "t.parquet", "train"], parser) == ["train", "--features", "t.parquet"]
+    assert with_command_first(["--cv", "repeated", "--labels", "train"], parser)[0] == "cv"  # 'train' is a value here
+    assert with_command_first(["predict", "train"], parser) == ["predict", "train"]
+    model = tmp_path / "m.skops"
+    assert classify_main(["--features", str(demo_table), "train", "--classifier", "logreg", "--no-cv", "-q",
+                          "-o", str(model)]) == 0 and model.exists()
+    with pytest.raises(SystemExit) as exit_:
+        classify_main(["--version"])
+    assert exit_.value.code == 0 and "python -m classify 0." in capsys.readouterr().out
+
+
+@parametrize_with_checks([FamilyWeighting(), FamilyWeighting(per="column")])
+def test_family_weighting_is_a_scikit_learn_transformer(estimator, check):
+    check(estimator)
+
+
+def test_family_weighting_names_the_columns_it_keeps():
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 3)), columns=["chroma_C_mean", "rms_mean", "zcr_mean"])
+    w = FamilyWeighting(["chroma", "rms", "zcr"], drop=("chroma",)).fit(X)
+    assert w.get_feature_names_out().tolist() == ["rms_mean", "zcr_mean"]

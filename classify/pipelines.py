@@ -17,7 +17,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from featurize.features import MOOD_FAMILIES
 
@@ -61,7 +61,8 @@ class FamilyWeighting(TransformerMixin, BaseEstimator):
         self.drop = drop
 
     def fit(self, X, y=None):
-        n = np.shape(X)[1]
+        X = validate_data(self, X)
+        n = X.shape[1]
         families = np.arange(n).astype(str) if self.families is None else np.asarray(self.families, dtype=str)
         if len(families) != n:
             raise ValueError(f"{len(families)} family names for {n} columns")
@@ -76,12 +77,21 @@ class FamilyWeighting(TransformerMixin, BaseEstimator):
             self.weights_ = 1.0 / np.sqrt(counts[inverse] * len(counts))
         else:
             self.weights_ = np.full(len(kept), 1.0 / np.sqrt(len(kept)))
-        self.n_features_in_ = n
         return self
 
     def transform(self, X):
         check_is_fitted(self)
-        return np.asarray(X)[:, self.keep_] * self.weights_
+        X = validate_data(self, X, reset=False)
+        return X[:, self.keep_] * self.weights_
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the columns kept, in order."""
+        check_is_fitted(self)
+        if input_features is None:
+            input_features = getattr(self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)])
+        if len(input_features) != self.n_features_in_:
+            raise ValueError(f"{len(input_features)} input feature names for {self.n_features_in_} columns")
+        return np.asarray(input_features, dtype=object)[self.keep_]
 
 
 #: The ways :func:`feature_view` weighs a table's columns.

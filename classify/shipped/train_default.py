@@ -1,9 +1,9 @@
-"""Rebuild the model that ships with the project, ``classify/models/default.skops``.
+"""Rebuild the model that ships with the project, ``classify/shipped/default.skops``.
 
 Run from the repository's root (needs ../shared/data/emotify and the MIREX-like audio under
 data/mirexlike/, see datasets/mirexlike.md):
 
-    python classify/models/train_default.py
+    python classify/shipped/train_default.py
 
 Trains on every quadrant-labelled clip we can honestly label: Emotify's 400 clips (listeners'
 votes) and the 593 MIREX-like clips whose AllMusic mood the word norms place in a quadrant
@@ -21,7 +21,7 @@ from sklearn.metrics import f1_score
 from classify.dataset import combine, load_dataset
 from classify.evaluate import cross_validate, format_report
 from classify.model import DEFAULT_MODEL, MoodModel
-from classify.models import CLASSIFIERS, make_classifier
+from classify.pipelines import CLASSIFIERS, make_classifier
 from featurize.features import FeatureSettings
 from featurize.run import DEFAULT_CACHE, featurize
 from featurize.table import atomic_write
