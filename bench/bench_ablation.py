@@ -16,11 +16,10 @@ one process, after a warm-up pass that builds every clip's CQT filter bank).
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
-
 from bench_classify import DATASETS, ROOT
+
 from classify.dataset import load_dataset
 from classify.evaluate import cross_validate
 from classify.pipelines import make_classifier

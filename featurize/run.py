@@ -27,14 +27,14 @@ from featurize.table import (
     ID_COLUMNS,
     Journal,
     TableError,
+    check_replaceable,
     journal_path,
     library_versions,
-    check_replaceable,
     read_errors,
     read_table,
-    writer_lock,
     write_errors,
     write_table,
+    writer_lock,
 )
 
 DEFAULT_CACHE = Path("cache")

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SR, write_clip
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
@@ -16,7 +17,6 @@ from classify.evaluate import cross_validate, cv_splits
 from classify.labels import LabelError, csv_labels, match_paths, quadrants, scale_midpoint
 from classify.model import MoodModel, SettingsMismatchError
 from classify.pipelines import FamilyWeighting, make_classifier
-from conftest import SR, write_clip
 from featurize.demo import synth_clip
 from featurize.features import FeatureSettings
 from featurize.run import featurize

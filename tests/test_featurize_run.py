@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import BAD_REASONS, SR, write_clip
+
 from featurize.__main__ import main as featurize_main
 from featurize.audio import AudioError, find_audio, load_audio
 from featurize.demo import synth_clip

@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SR, write_clip
 
 from classify.__main__ import main as classify_main
 from classify.labels import echonest_labels
-from conftest import SR, write_clip
 from featurize import fma
 from featurize.__main__ import main as featurize_main
 from featurize.demo import synth_clip
