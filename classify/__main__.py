@@ -9,13 +9,14 @@ from pathlib import Path
 
 from classify.dataset import load_dataset
 from classify.evaluate import cross_validate, format_report, plot_confusion, write_json
-from classify.labels import QUADRANT_NAMES, LabelError
+from classify.labels import QUADRANT_NAMES
 from classify.model import DEFAULT_MODEL, MODEL_SUFFIX, ModelFileError, MoodModel, SettingsMismatchError
 from classify.pipelines import CLASSIFIERS, DEFAULT_CLASSIFIERS, make_classifier
 from classify.predict import format_predictions, predict_paths
-from featurize import arguments
-from featurize.run import DEFAULT_CACHE, DEFAULT_MIN_DURATION
-from featurize.table import TableError, library_versions
+from featurize.run import DEFAULT_MIN_DURATION
+from moodclass import arguments
+from moodclass.errors import MoodclassError, UsageError
+from moodclass.infra import DEFAULT_CACHE, library_versions
 
 COMMANDS = ("cv", "train", "predict")
 
@@ -120,7 +121,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return {"cv": run_cv, "train": run_train, "predict": run_predict}[args.command](args)
-    except (FileNotFoundError, TableError, LabelError, SettingsMismatchError, ModelFileError, ValueError) as err:
+    except (MoodclassError, FileNotFoundError, PermissionError) as err:  # the user's input; anything else is a bug
         print(f"classify: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -169,7 +170,7 @@ def run_cv(args):
     names = list(CLASSIFIERS) if names == ["all"] else names
     for n in names:
         if n not in CLASSIFIERS:
-            raise ValueError(f"unknown classifier {n!r}; choose from {', '.join(CLASSIFIERS)}")
+            raise UsageError(f"unknown classifier {n!r}; choose from {', '.join(CLASSIFIERS)}")
     dataset = _dataset(args)
     repeats = _repeats(args)
     scheme = ("stratified group" if dataset.groups is not None else "stratified") + f" {args.folds}-fold"

@@ -9,8 +9,8 @@ import pandas as pd
 from classify.labels import GROUP_ALIASES, LabelError, csv_labels, echonest_labels, folder_labels
 from featurize import fma
 from featurize.features import FeatureSettings
-from featurize.run import DEFAULT_CACHE
 from featurize.table import TableError, read_table
+from moodclass.infra import DEFAULT_CACHE
 
 
 @dataclass

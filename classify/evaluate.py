@@ -16,8 +16,7 @@ from sklearn.metrics import (
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedGroupKFold
 
 from classify.labels import display_name
-from featurize.run import progress_bar
-from featurize.table import atomic_write
+from moodclass.infra import atomic_write, progress_bar
 
 
 def cv_splits(y, groups, folds, repeats, seed):

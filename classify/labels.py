@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from featurize import fma
+from moodclass.errors import MoodclassError
 
 QUADRANT_NAMES = {"Q1": "happy/excited", "Q2": "angry/tense", "Q3": "sad/melancholic", "Q4": "calm/relaxed"}
 
@@ -24,7 +25,7 @@ _AROUSAL_COLUMNS = ("arousal", "energy")
 GROUP_ALIASES = {"artist": "artist_id", "album": "album_id", "genre": "genre_top"}
 
 
-class LabelError(Exception):
+class LabelError(MoodclassError):
     """Labels that cannot be used; the message says why."""
 
 

@@ -18,7 +18,8 @@ import numpy as np
 import skops.io
 
 from featurize.features import FEATURE_SET_VERSION, FeatureSettings
-from featurize.table import atomic_write, library_versions
+from moodclass.errors import MoodclassError
+from moodclass.infra import atomic_write, library_versions
 
 #: The model that ships with the project (trained by ``classify/shipped/train_default.py``).
 DEFAULT_MODEL = Path(__file__).parent / "shipped" / "default.skops"
@@ -37,11 +38,11 @@ TRUSTED_TYPES = (
 _PAYLOAD_KEYS = {"estimator", "settings", "feature_columns", "classes", "info"}
 
 
-class SettingsMismatchError(Exception):
+class SettingsMismatchError(MoodclassError):
     """Features made with other extraction settings than a model's."""
 
 
-class ModelFileError(Exception):
+class ModelFileError(MoodclassError):
     """A file that is not a model saved by ``classify train``, or one that holds untrusted types."""
 
 

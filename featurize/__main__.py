@@ -5,13 +5,13 @@ import os
 import sys
 from pathlib import Path
 
-from featurize import arguments
-from featurize.audio import AudioError
 from featurize.demo import make_demo
-from featurize.download import DownloadError, download_dataset
+from featurize.download import download_dataset
 from featurize.features import DEFAULT_FAMILIES, DEFAULT_STATS, FAMILIES, PRESETS, STATS, FeatureSettings
-from featurize.run import DEFAULT_MIN_DURATION, NoAudioError, featurize
-from featurize.table import TableError, errors_path
+from featurize.run import DEFAULT_MIN_DURATION, featurize
+from featurize.table import errors_path
+from moodclass import arguments
+from moodclass.errors import MoodclassError
 
 EXAMPLES = """examples:
   python -m featurize --demo demo            make a small four-mood corpus in demo/ and featurize it
@@ -104,7 +104,7 @@ def main(argv=None):
     except BrokenPipeError:  # output piped into a command that stopped reading (| head)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except (FileNotFoundError, NoAudioError, TableError, DownloadError, ValueError, AudioError, OSError) as err:
+    except (MoodclassError, FileNotFoundError, PermissionError) as err:  # the user's input; anything else is a bug
         print(f"featurize: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -8,13 +8,15 @@ import librosa
 import numpy as np
 import soundfile as sf
 
+from moodclass.errors import MoodclassError
+
 #: File endings handled as audio: what libsndfile decodes.
 AUDIO_EXTENSIONS = frozenset({".mp3", ".wav", ".flac", ".ogg", ".oga", ".opus", ".aif", ".aiff", ".au"})
 
 RESAMPLER = "soxr_hq"
 
 
-class AudioError(Exception):
+class AudioError(MoodclassError):
     """A file that cannot be analysed; the message is the reason, for the error table."""
 
 

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
+from moodclass.errors import UsageError
+
 QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
 
 _STYLE = {
@@ -110,13 +112,13 @@ def make_demo(dest, per_quadrant=12, duration=10.0, sr=22050, seed=0, fmt="mp3")
 
     Raises
     ------
-    ValueError
+    UsageError
         If `dest` is a file, or a folder with files that no demo run made.
     """
     dest = Path(dest)
     marker = dest / DEMO_MARKER
     if dest.exists() and (not dest.is_dir() or (any(dest.iterdir()) and not marker.exists())):
-        raise ValueError(f"{dest} already holds files that are not a demo corpus: nothing written; "
+        raise UsageError(f"{dest} already holds files that are not a demo corpus: nothing written; "
                          "give --demo a new or empty folder")
     dest.mkdir(parents=True, exist_ok=True)
     marker.write_text("A demo corpus written by `python -m featurize --demo`; the demo may rewrite this folder.\n")

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from moodclass.errors import MoodclassError
+
 FMA_URL = "https://os.unil.cloud.switch.ch/fma/"
 
 #: Archives and their published SHA-1 checksums (from FMA's README).
@@ -26,7 +28,7 @@ ARCHIVES = {
 DATASETS = {"fma_small": ("fma_small", "fma_metadata"), "fma_metadata": ("fma_metadata",)}
 
 
-class DownloadError(Exception):
+class DownloadError(MoodclassError):
     """A download that failed for good; the message says why."""
 
 

@@ -21,6 +21,7 @@ import scipy.stats
 
 from featurize import descriptors
 from featurize.cqt import cqt_magnitude, estimate_tuning
+from moodclass.errors import UsageError
 
 #: Bumped whenever a change alters the values of existing columns or the default set.
 #: 2: the ``mood`` preset and its families; ``spectral`` computed from shared intermediates.
@@ -115,12 +116,12 @@ class FeatureSettings:
         object.__setattr__(self, "stats", tuple(self.stats))
         unknown = [f for f in self.families if f not in FAMILIES]
         if unknown or not self.families:
-            raise ValueError(f"unknown feature families {unknown}; choose from {', '.join(FAMILIES)}")
+            raise UsageError(f"unknown feature families {unknown}; choose from {', '.join(FAMILIES)}")
         unknown = [s for s in self.stats if s not in STATS]
         if unknown or not self.stats:
-            raise ValueError(f"unknown statistics {unknown}; choose from {', '.join(STATS)}")
+            raise UsageError(f"unknown statistics {unknown}; choose from {', '.join(STATS)}")
         if self.sr < 8000 or self.hop_length <= 0 or self.n_fft < self.hop_length:
-            raise ValueError(f"invalid sr/n_fft/hop_length: {self.sr}/{self.n_fft}/{self.hop_length}")
+            raise UsageError(f"invalid sr/n_fft/hop_length: {self.sr}/{self.n_fft}/{self.hop_length}")
 
     def to_dict(self):
         """Settings as a JSON-serialisable dict."""

@@ -15,6 +15,8 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
+from moodclass.errors import UsageError
+
 #: Columns that ``featurize`` copies from tracks.csv into the feature table.
 TRACK_COLUMNS = {
     "artist_id": ("artist", "id"),
@@ -70,7 +72,7 @@ def read_tracks(metadata_dir):
     out.index.name = "track_id"
     for name, col in TRACK_COLUMNS.items():
         if col not in raw.columns:
-            raise ValueError(f"tracks.csv has no column {col}: is this FMA's tracks.csv?")
+            raise UsageError(f"tracks.csv has no column {col}: is this FMA's tracks.csv?")
         values = raw[col].to_numpy()
         out[name] = pd.array(values, dtype="Int64") if name.endswith("_id") else pd.array(values, dtype="string")
     return out
@@ -88,7 +90,7 @@ def read_echonest(metadata_dir):
     cols = {name: ("echonest", "audio_features", name) for name in ("valence", "energy")}
     missing = [c for c in cols.values() if c not in raw.columns]
     if missing:
-        raise ValueError(f"echonest.csv has no column {missing[0]}: is this FMA's echonest.csv?")
+        raise UsageError(f"echonest.csv has no column {missing[0]}: is this FMA's echonest.csv?")
     out = pd.DataFrame({name: pd.to_numeric(raw[col], errors="coerce") for name, col in cols.items()})
     out.index = out.index.astype(int)
     out.index.name = "track_id"

@@ -6,7 +6,6 @@ done, and the table is only ever replaced whole (see :mod:`featurize.table`).
 
 import os
 import signal
-import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -17,7 +16,6 @@ import numpy as np
 import pandas as pd
 from joblib import effective_n_jobs
 from threadpoolctl import threadpool_limits
-from tqdm import tqdm
 
 from featurize import fma
 from featurize.audio import AUDIO_EXTENSIONS, AudioError, find_audio, load_audio
@@ -29,20 +27,20 @@ from featurize.table import (
     TableError,
     check_replaceable,
     journal_path,
-    library_versions,
     read_errors,
     read_table,
     write_errors,
     write_table,
     writer_lock,
 )
+from moodclass.errors import MoodclassError
+from moodclass.infra import DEFAULT_CACHE, library_versions, progress_bar
 
-DEFAULT_CACHE = Path("cache")
 DEFAULT_MIN_DURATION = 5.0
 _GENERIC_NAMES = {"audio", "music", "clips", "songs", "tracks", "mp3", "wav", "data", "files"}
 
 
-class NoAudioError(Exception):
+class NoAudioError(MoodclassError):
     """The paths given hold no audio file."""
 
 
@@ -276,11 +274,6 @@ def _analyse(path, settings, min_duration):
         bad = settings.columns()[int(np.flatnonzero(~np.isfinite(values))[0])]
         return {"error": f"analysis gave a non-finite value (first in {bad})"}
     return {"duration": len(y) / settings.sr, "values": values.tolist()}
-
-
-def progress_bar(**kwargs):
-    """A tqdm bar on stderr: live on a terminal, a line every 10 s in a log."""
-    return tqdm(smoothing=0.05, mininterval=0.1 if sys.stderr.isatty() else 10.0, **kwargs)
 
 
 def _init_worker():

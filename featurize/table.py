@@ -7,16 +7,15 @@ a killed run loses only the clips in flight; the next run folds it into the tabl
 
 import json
 import os
-import platform
-import tempfile
 from contextlib import contextmanager
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import soundfile
+
+from moodclass.errors import MoodclassError
+from moodclass.infra import atomic_write
 
 try:
     import fcntl
@@ -30,46 +29,8 @@ ID_COLUMNS = ["path", "track_id", "duration", "size", "mtime_ns"]
 ERROR_COLUMNS = ["path", "reason", "size", "mtime_ns"]
 
 
-class TableError(Exception):
+class TableError(MoodclassError):
     """A feature table that cannot be used as asked; the message says why and what to do."""
-
-
-def library_versions():
-    """Versions of Python and of every library that shapes the feature values."""
-    names = ["librosa", "numpy", "scipy", "soundfile", "soxr", "numba", "pandas", "pyarrow", "scikit-learn"]
-    versions = {"python": platform.python_version()}
-    for name in names:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            pass
-    versions["libsndfile"] = soundfile.__libsndfile_version__
-    return versions
-
-
-def atomic_write(path, write):
-    """Call ``write(tmp_path)``, then rename the temporary file onto `path`.
-
-    A crash at any point leaves either the old file or the new one, never a partial file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def write_table(df, path, metadata):

@@ -419,3 +419,18 @@ def test_family_weighting_names_the_columns_it_keeps():
     X = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 3)), columns=["chroma_C_mean", "rms_mean", "zcr_mean"])
     w = FamilyWeighting(["chroma", "rms", "zcr"], drop=("chroma",)).fit(X)
     assert w.get_feature_names_out().tolist() == ["rms_mean", "zcr_mean"]
+
+
+def test_every_error_a_user_can_cause_is_a_moodclass_error():
+    from classify.model import ModelFileError
+    from featurize.audio import AudioError
+    from featurize.download import DownloadError
+    from featurize.run import NoAudioError
+    from featurize.table import TableError
+    from moodclass.errors import MoodclassError, UsageError
+
+    for error in (AudioError, DownloadError, NoAudioError, TableError, LabelError, SettingsMismatchError,
+                  ModelFileError, UsageError):
+        assert issubclass(error, MoodclassError)
+    with pytest.raises(UsageError, match="unknown feature families"):
+        FeatureSettings(families=("loudness",))

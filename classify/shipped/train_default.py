@@ -23,8 +23,8 @@ from classify.evaluate import cross_validate, format_report
 from classify.model import DEFAULT_MODEL, MoodModel
 from classify.pipelines import CLASSIFIERS, make_classifier
 from featurize.features import FeatureSettings
-from featurize.run import DEFAULT_CACHE, featurize
-from featurize.table import atomic_write
+from featurize.run import featurize
+from moodclass.infra import DEFAULT_CACHE, atomic_write
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data"

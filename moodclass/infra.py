@@ -1,0 +1,58 @@
+"""Shared infrastructure: where the tool writes, atomic writes, progress bars, library versions."""
+
+import os
+import platform
+import sys
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from tqdm import tqdm
+
+#: Where the commands write feature tables, models, labels and reports (relative to the working folder).
+DEFAULT_CACHE = Path("cache")
+
+
+def library_versions():
+    """Versions of Python and of every library that shapes the feature values or the models."""
+    import soundfile
+
+    names = ["librosa", "numpy", "scipy", "soundfile", "soxr", "numba", "pandas", "pyarrow", "scikit-learn", "skops"]
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    versions["libsndfile"] = soundfile.__libsndfile_version__
+    return versions
+
+
+def atomic_write(path, write):
+    """Call ``write(tmp_path)``, then rename the temporary file onto `path`.
+
+    A crash at any point leaves either the old file or the new one, never a partial file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; give the usual permissions
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def progress_bar(**kwargs):
+    """A tqdm bar on stderr: live on a terminal, a line every 10 s in a log."""
+    return tqdm(smoothing=0.05, mininterval=0.1 if sys.stderr.isatty() else 10.0, **kwargs)
