@@ -13,7 +13,7 @@ from classify.labels import QUADRANT_NAMES
 from classify.model import DEFAULT_MODEL, MODEL_SUFFIX, ModelFileError, MoodModel, SettingsMismatchError
 from classify.pipelines import CLASSIFIERS, DEFAULT_CLASSIFIERS, make_classifier
 from classify.predict import format_predictions, predict_paths
-from featurize.run import DEFAULT_MIN_DURATION
+from featurize.workers import DEFAULT_MIN_DURATION
 from moodclass import arguments
 from moodclass.errors import MoodclassError, UsageError
 from moodclass.infra import DEFAULT_CACHE, library_versions

@@ -10,8 +10,8 @@ from classify.dataset import feature_columns
 from classify.labels import display_name
 from featurize.audio import AUDIO_EXTENSIONS, audio_under
 from featurize.features import FeatureSettings
-from featurize.run import DEFAULT_MIN_DURATION, analyse_files
 from featurize.table import read_table
+from featurize.workers import DEFAULT_MIN_DURATION, analyse_files
 
 
 def predict_paths(model, paths, jobs=None, min_duration=DEFAULT_MIN_DURATION, progress=True):

@@ -8,8 +8,9 @@ from pathlib import Path
 from featurize.demo import make_demo
 from featurize.download import download_dataset
 from featurize.features import DEFAULT_FAMILIES, DEFAULT_STATS, FAMILIES, PRESETS, STATS, FeatureSettings
-from featurize.run import DEFAULT_MIN_DURATION, featurize
+from featurize.run import featurize
 from featurize.table import errors_path
+from featurize.workers import DEFAULT_MIN_DURATION
 from moodclass import arguments
 from moodclass.errors import MoodclassError
 

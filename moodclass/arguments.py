@@ -8,34 +8,30 @@ import argparse
 from importlib.metadata import PackageNotFoundError, version
 
 
-def int_at_least(minimum):
-    """An argparse type: an integer no smaller than `minimum`."""
+def at_least(minimum, kind=int):
+    """An argparse type: a number of `kind` (int or float) no smaller than `minimum`."""
+    what = "a whole number" if kind is int else "a number"
 
     def parse(text):
         try:
-            value = int(text)
+            value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value} is too small: give {minimum} or more")
-        return value
-
-    return parse
-
-
-def float_at_least(minimum):
-    """An argparse type: a number no smaller than `minimum`."""
-
-    def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
         if not value >= minimum:
             raise argparse.ArgumentTypeError(f"{value:g} is too small: give {minimum:g} or more")
         return value
 
     return parse
+
+
+def int_at_least(minimum):
+    """An argparse type: an integer no smaller than `minimum`."""
+    return at_least(minimum, int)
+
+
+def float_at_least(minimum):
+    """An argparse type: a number no smaller than `minimum`."""
+    return at_least(minimum, float)
 
 
 def jobs(text):

@@ -1,0 +1,96 @@
+"""The worker pool: audio files analysed in parallel processes, each result streamed back as it finishes."""
+
+import signal
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+import numpy as np
+from joblib import effective_n_jobs
+from threadpoolctl import threadpool_limits
+
+from featurize.audio import AudioError, load_audio
+from featurize.features import extract_features
+from moodclass.infra import progress_bar
+
+#: Clips shorter than this many seconds are recorded as failures.
+DEFAULT_MIN_DURATION = 5.0
+
+
+def _analyse(path, settings, min_duration):
+    """Features of one file as a journal record: ``{'duration', 'values'}`` or ``{'error'}``."""
+    try:
+        y = load_audio(path, settings.sr, min_duration)
+        values = extract_features(y, settings)
+    except AudioError as err:
+        return {"error": str(err)}
+    except Exception as err:  # a clip that breaks an analysis must not stop the run
+        return {"error": f"analysis failed: {type(err).__name__}: {err}"}
+    if not np.all(np.isfinite(values)):
+        bad = settings.columns()[int(np.flatnonzero(~np.isfinite(values))[0])]
+        return {"error": f"analysis gave a non-finite value (first in {bad})"}
+    return {"duration": len(y) / settings.sr, "values": values.tolist()}
+
+
+def _init_worker():
+    # The parent handles Ctrl-C; each worker uses one BLAS thread (the cores are the workers).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threadpool_limits(1)
+
+
+def analyse_files(files, settings, min_duration=DEFAULT_MIN_DURATION, jobs=None, progress=True):
+    """Analyse audio files in parallel, yielding ``(file, record)`` as each one finishes.
+
+    Parameters
+    ----------
+    files : list of Path
+    settings : FeatureSettings
+    min_duration : float
+        Shorter clips fail.
+    jobs : int, optional
+        Worker processes, as joblib counts them (default -1: all cores; -2: all but one); 1 runs
+        in this process.
+    progress : bool
+        Show a progress bar.
+
+    Yields
+    ------
+    file : Path
+    record : dict
+        ``{'duration': seconds, 'values': list of float}``, or ``{'error': reason}``.
+    """
+    jobs = effective_n_jobs(jobs or -1)  # as joblib: -1 all cores, -2 all but one
+    bar = progress_bar(total=len(files), unit="clip", disable=not progress or not files)
+    failed = 0
+    try:
+        if jobs == 1:
+            results = ((f, _analyse(f, settings, min_duration)) for f in files)
+        else:
+            results = _parallel(files, settings, min_duration, jobs)
+        for f, result in results:
+            failed += "error" in result
+            bar.update(1)
+            if failed:
+                bar.set_postfix(failed=failed, refresh=False)
+            yield f, result
+    finally:
+        bar.close()
+
+
+def _parallel(files, settings, min_duration, jobs):
+    pending = {}
+    queue = iter(files)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
+        try:
+            while True:
+                while len(pending) < 4 * jobs:
+                    f = next(queue, None)
+                    if f is None:
+                        break
+                    pending[pool.submit(_analyse, f, settings, min_duration)] = f
+                if not pending:
+                    return
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    yield pending.pop(fut), fut.result()
+        finally:
+            for fut in pending:
+                fut.cancel()
