@@ -61,7 +61,7 @@ def _common(p):
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m classify", description=DESCRIPTION,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"%(prog)s {arguments.package_version()}")
@@ -96,7 +96,7 @@ def build_parser():
     return p
 
 
-def with_command_first(argv, parser):
+def with_command_first(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
     """`argv` with its command first: ``--features t.parquet train`` becomes ``train --features t.parquet``.
 
     The command is the first word that is not an option or an option's value; without one, ``cv``
@@ -115,7 +115,7 @@ def with_command_first(argv, parser):
     return argv if argv[:1] in (["-h"], ["--help"], ["--version"]) else ["cv"] + argv
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = with_command_first(list(sys.argv[1:] if argv is None else argv), parser)
     args = parser.parse_args(argv)
@@ -165,7 +165,7 @@ def _evaluate(args, dataset, name):
     return result
 
 
-def run_cv(args):
+def run_cv(args: argparse.Namespace) -> int:
     names = [n.strip() for n in args.classifiers.split(",") if n.strip()]
     names = list(CLASSIFIERS) if names == ["all"] else names
     for n in names:
@@ -197,7 +197,7 @@ def run_cv(args):
     return 0
 
 
-def run_train(args):
+def run_train(args: argparse.Namespace) -> int:
     if args.output is not None and args.output.is_dir():
         raise ModelFileError(f"-o {args.output}: a folder; name the model file to write, e.g. "
                              f"{args.output / ('mood' + MODEL_SUFFIX)}")
@@ -238,7 +238,7 @@ def _check_model_replaceable(output, labels, classes, overwrite):
     print(f"replacing {output}, trained on the same labels")
 
 
-def run_predict(args):
+def run_predict(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("always")
         warnings.showwarning = lambda msg, *a, **k: print(f"classify: warning: {msg}", file=sys.stderr)

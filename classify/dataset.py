@@ -1,5 +1,6 @@
 """A labelled dataset for the classifiers: a feature table joined with its labels."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,12 +28,12 @@ class Dataset:
     table_metadata: dict
     messages: list = field(default_factory=list)
 
-    def n_folds(self, folds):
+    def n_folds(self, folds: int) -> int:
         """`folds`, or the number of groups where there are fewer groups than that."""
         return folds if self.groups is None else min(folds, len(set(self.groups)))
 
 
-def combine(datasets, names):
+def combine(datasets: Sequence[Dataset], names: Sequence[str]) -> Dataset:
     """One :class:`Dataset` of the clips of several, made with the same extraction settings.
 
     Groups, where every part has them, are prefixed with the part's name so that two data
@@ -52,7 +53,7 @@ def combine(datasets, names):
                    [m for d in datasets for m in d.messages])
 
 
-def default_table(cache=DEFAULT_CACHE):
+def default_table(cache: str | Path = DEFAULT_CACHE) -> Path:
     """The most recently written table under ``cache/features``."""
     tables = sorted(Path(cache, "features").glob("*.parquet"), key=lambda p: p.stat().st_mtime)
     if not tables:
@@ -61,7 +62,7 @@ def default_table(cache=DEFAULT_CACHE):
     return tables[-1]
 
 
-def feature_columns(table, settings):
+def feature_columns(table: pd.DataFrame, settings: FeatureSettings) -> tuple[list[str], np.ndarray]:
     """The feature columns of `table` for `settings`, checked to be present and finite."""
     columns = settings.columns()
     missing = [c for c in columns if c not in table.columns]
@@ -75,8 +76,9 @@ def feature_columns(table, settings):
     return columns, values
 
 
-def load_dataset(table_path=None, labels="folder", label_column=None, thresholds=(None, None),
-                 metadata_dir=None, groups=None, min_per_class=2):
+def load_dataset(table_path: str | Path | None = None, labels: str | Path = "folder", label_column: str | None = None,
+                 thresholds: tuple[float | None, float | None] = (None, None), metadata_dir: str | Path | None = None,
+                 groups: str | None = None, min_per_class: int = 2) -> Dataset:
     """Read a feature table and join labels (and groups) to its clips.
 
     Parameters

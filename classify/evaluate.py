@@ -1,6 +1,8 @@
 """Repeated (group-)stratified k-fold cross-validation and its report."""
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -19,7 +21,8 @@ from classify.labels import display_name
 from moodclass.infra import atomic_write, progress_bar
 
 
-def cv_splits(y, groups, folds, repeats, seed):
+def cv_splits(y: np.ndarray, groups: np.ndarray | None, folds: int, repeats: int,
+              seed: int) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """``(repeat, train_idx, test_idx)`` for every fold of every repeat.
 
     Without groups: repeated stratified k-fold. With groups: stratified group k-fold,
@@ -42,8 +45,8 @@ def _fit_predict(estimator, X, y, train, test):
     return test, model.predict(X[test])
 
 
-def cross_validate(estimator, X, y, groups=None, folds=10, repeats=10, seed=0, n_jobs=-1, progress=True,
-                   desc="cv"):
+def cross_validate(estimator, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None, folds: int = 10,
+                   repeats: int = 10, seed: int = 0, n_jobs: int = -1, progress: bool = True, desc: str = "cv") -> dict:
     """Repeated cross-validation of `estimator`: every fit sees only its training fold.
 
     Parameters
@@ -93,7 +96,7 @@ def cross_validate(estimator, X, y, groups=None, folds=10, repeats=10, seed=0, n
     }
 
 
-def format_report(name, result):
+def format_report(name: str, result: dict) -> str:
     """A readable text report of one classifier's :func:`cross_validate` result."""
     m, s = result["mean"], result["std"]
     lines = [
@@ -113,7 +116,7 @@ def format_report(name, result):
     return "\n".join(lines)
 
 
-def plot_confusion(result, title, path):
+def plot_confusion(result: dict, title: str, path: str | Path) -> None:
     """Save the confusion matrix summed over folds and repeats, as rates per true class, as a PNG.
 
     Each cell shows the share of the true class's clips and, below it, their count summed over
@@ -143,7 +146,7 @@ def plot_confusion(result, title, path):
     plt.close(fig)
 
 
-def write_json(report, path):
+def write_json(report: dict, path: str | Path) -> None:
     """Write the full report (a dict) as JSON, atomically."""
 
     def write(tmp):

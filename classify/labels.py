@@ -5,6 +5,7 @@ arousal and negative valence, Q3 low arousal and negative valence, Q4 low arousa
 positive valence.
 """
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 import numpy as np
@@ -29,12 +30,12 @@ class LabelError(MoodclassError):
     """Labels that cannot be used; the message says why."""
 
 
-def display_name(label):
+def display_name(label: str) -> str:
     """``'Q1 happy/excited'`` for a quadrant, the label itself otherwise."""
     return f"{label} {QUADRANT_NAMES[label]}" if label in QUADRANT_NAMES else str(label)
 
 
-def quadrants(valence, arousal, valence_threshold, arousal_threshold):
+def quadrants(valence, arousal, valence_threshold: float, arousal_threshold: float) -> np.ndarray:
     """Russell quadrant of each (valence, arousal) pair; a value at the threshold counts as high.
 
     Returns
@@ -46,7 +47,7 @@ def quadrants(valence, arousal, valence_threshold, arousal_threshold):
     return np.where(a, np.where(v, "Q1", "Q2"), np.where(v, "Q4", "Q3"))
 
 
-def scale_midpoint(values):
+def scale_midpoint(values) -> float:
     """Midpoint of the smallest common rating scale (:data:`SCALES`) that holds all `values`."""
     lo, hi = np.nanmin(values), np.nanmax(values)
     for a, b in SCALES:
@@ -55,12 +56,12 @@ def scale_midpoint(values):
     return (lo + hi) / 2
 
 
-def folder_labels(paths):
+def folder_labels(paths: Iterable[str]) -> pd.Series:
     """Each clip's parent folder name (``Q1/song.mp3`` -> ``Q1``); None for clips at the top."""
     return pd.Series([PurePosixPath(p).parent.name or None for p in paths], dtype=object)
 
 
-def match_paths(table_paths, label_paths):
+def match_paths(table_paths: Sequence[str], label_paths: Sequence[str]) -> np.ndarray:
     """Position in `table_paths` of each label path, or -1.
 
     Paths match when one ends with the other, whole components only, so labels may be
@@ -86,7 +87,8 @@ def match_paths(table_paths, label_paths):
     return out
 
 
-def csv_labels(table, csv_path, label_column=None, thresholds=(None, None)):
+def csv_labels(table: pd.DataFrame, csv_path: str | Path, label_column: str | None = None,
+               thresholds: tuple[float | None, float | None] = (None, None)) -> tuple[pd.Series, pd.DataFrame, str]:
     """Labels from a CSV keyed by ``path`` (or ``file``...) or ``track_id``.
 
     The CSV holds a class column (`label_column`, or the first of quadrant, label, class,
@@ -162,7 +164,8 @@ def _refuse_conflicts(table, rows, values, csv_path):
                              "keep one row per clip")
 
 
-def echonest_labels(table, metadata_dir, thresholds=(0.5, 0.5)):
+def echonest_labels(table: pd.DataFrame, metadata_dir: str | Path | None,
+                    thresholds: tuple[float | None, float | None] = (0.5, 0.5)) -> tuple[pd.Series, str]:
     """Quadrants from Echonest valence and energy (energy standing for arousal), by track id.
 
     Returns

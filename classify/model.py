@@ -69,7 +69,7 @@ class MoodModel:
     info: dict
 
     @classmethod
-    def fit(cls, estimator, dataset, name, seed, cv_scores=None):
+    def fit(cls, estimator, dataset, name: str, seed: int, cv_scores: dict | None = None) -> "MoodModel":
         """Fit `estimator` on every clip of `dataset` (a :class:`classify.dataset.Dataset`)."""
         estimator.fit(dataset.X, dataset.y)
         info = {
@@ -82,14 +82,14 @@ class MoodModel:
         return cls(estimator, dataset.settings, list(dataset.feature_columns),
                    [str(c) for c in estimator.classes_], info)
 
-    def check_settings(self, settings):
+    def check_settings(self, settings: FeatureSettings) -> None:
         """Raise :class:`SettingsMismatchError` unless `settings` equal the model's."""
         if settings != self.settings:
             diffs = self.settings.differences(settings)
             raise SettingsMismatchError(f"features made with other extraction settings than the model's "
                                         f"(model vs features: {'; '.join(diffs)}): the model refuses them")
 
-    def predict_proba(self, X, settings):
+    def predict_proba(self, X: np.ndarray, settings: FeatureSettings) -> np.ndarray:
         """Class probabilities (columns in :attr:`classes` order) of feature rows made with `settings`."""
         self.check_settings(settings)
         X = np.asarray(X, dtype=np.float64)
@@ -97,14 +97,14 @@ class MoodModel:
             raise SettingsMismatchError(f"expected {len(self.feature_columns)} features per clip, got {X.shape[-1]}")
         return self.estimator.predict_proba(X)
 
-    def save(self, path):
+    def save(self, path: str | Path) -> None:
         """Write the model atomically to `path` (skops.io, compressed)."""
         payload = {"estimator": self.estimator, "settings": self.settings.to_dict(),
                    "feature_columns": self.feature_columns, "classes": self.classes, "info": self.info}
         atomic_write(path, lambda tmp: skops.io.dump(payload, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9))
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path: str | Path) -> "MoodModel":
         """Read a model written by :meth:`save`; warns if scikit-learn's version differs from training.
 
         Raises

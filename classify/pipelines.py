@@ -1,6 +1,8 @@
 """The classifiers: scikit-learn Pipelines whose every fitted step (scaling, selection, tuning)
 sees only the training part of a fold."""
 
+from collections.abc import Sequence
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
@@ -98,7 +100,7 @@ class FamilyWeighting(TransformerMixin, BaseEstimator):
 VIEWS = ("auto", "mood", "families")
 
 
-def feature_view(families, view="auto"):
+def feature_view(families: Sequence[str] | None, view: str = "auto") -> dict:
     """How the classifiers weigh the columns of a table with these column `families`.
 
     ``'mood'``: every column counts the same and the :data:`MOOD_VIEW_DROP` families are
@@ -159,8 +161,8 @@ def _final_step(name, seed):
     raise ValueError(f"unknown classifier {name!r}; choose from {', '.join(CLASSIFIERS)}")
 
 
-def make_classifier(name, seed=0, families=None, probability=False, tune=False, inner_folds=3, select=None,
-                    view="auto"):
+def make_classifier(name: str, seed: int = 0, families: Sequence[str] | None = None, probability: bool = False,
+                    tune: bool = False, inner_folds: int = 3, select: int | None = None, view: str = "auto"):
     """An unfitted classifier Pipeline.
 
     Every Pipeline standardises the columns and weighs them (:class:`FamilyWeighting`,

@@ -1,6 +1,7 @@
 """Moods of audio files (or of the clips of a feature table) with a trained model."""
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -8,13 +9,15 @@ import pandas as pd
 
 from classify.dataset import feature_columns
 from classify.labels import display_name
+from classify.model import MoodModel
 from featurize.audio import AUDIO_EXTENSIONS, audio_under
 from featurize.features import FeatureSettings
 from featurize.table import read_table
 from featurize.workers import DEFAULT_MIN_DURATION, analyse_files
 
 
-def predict_paths(model, paths, jobs=None, min_duration=DEFAULT_MIN_DURATION, progress=True):
+def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | None = None,
+                  min_duration: float = DEFAULT_MIN_DURATION, progress: bool = True) -> tuple[pd.DataFrame, list[Path]]:
     """Predict the mood of every audio file under `paths`; ``.parquet`` paths are feature tables.
 
     Audio is analysed with exactly the model's extraction settings. A feature table must
@@ -72,7 +75,7 @@ def _rows(model, paths, proba):
              **{f"p_{c}": float(v) for c, v in zip(classes, pr)}} for p, pr in zip(paths, proba)]
 
 
-def format_predictions(df, fmt, classes):
+def format_predictions(df: pd.DataFrame, fmt: str, classes: Sequence[str]) -> str:
     """Predictions as text: ``table`` for people, ``csv`` or ``json`` for programs."""
     if fmt == "csv":
         return df.to_csv(index=False, float_format="%.4f").rstrip("\n")

@@ -8,7 +8,7 @@ from pathlib import Path
 from featurize.demo import make_demo
 from featurize.download import download_dataset
 from featurize.features import DEFAULT_FAMILIES, DEFAULT_STATS, FAMILIES, PRESETS, STATS, FeatureSettings
-from featurize.run import featurize
+from featurize.run import RunSummary, featurize
 from featurize.table import errors_path
 from featurize.workers import DEFAULT_MIN_DURATION
 from moodclass import arguments
@@ -24,7 +24,7 @@ exit status: 0 all clips analysed, 1 some clips failed (listed, and kept in NAME
 2 nothing could be done (bad arguments, no audio, mismatched table), 130 interrupted."""
 
 
-def parse_list(text, choices, defaults, what, presets=None):
+def parse_list(text: str, choices, defaults, what: str, presets: dict | None = None) -> tuple[str, ...]:
     """Comma-separated names; 'default' stands for `defaults`, 'all' for every choice, a preset for its names."""
     names = []
     named = {"default": list(defaults), "all": list(choices), **{k: list(v) for k, v in (presets or {}).items()}}
@@ -37,7 +37,7 @@ def parse_list(text, choices, defaults, what, presets=None):
     return tuple(names)
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m featurize",
         description="Extract mood features from every audio file under the given folders into a Parquet table. "
@@ -77,7 +77,7 @@ def build_parser():
     return p
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.list_features:
@@ -117,7 +117,7 @@ def main(argv=None):
     return 1 if summary.errors else 0
 
 
-def report(summary):
+def report(summary: RunSummary) -> None:
     """Print what a run did, with every failure and its reason."""
     rate = summary.computed / summary.seconds if summary.seconds else 0.0
     print(f"{summary.table}: {summary.rows} clips ({summary.computed} computed in {summary.seconds:.1f} s"

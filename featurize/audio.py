@@ -1,6 +1,7 @@
 """Finding audio files in folders and decoding them to mono at a fixed rate."""
 
 import os
+from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,7 +21,7 @@ class AudioError(MoodclassError):
     """A file that cannot be analysed; the message is the reason, for the error table."""
 
 
-def find_audio(paths):
+def find_audio(paths: Iterable[str | Path]) -> tuple[list[Path], int]:
     """Audio files under the given files or folders, sorted, as found (symbolic links not resolved).
 
     Parameters
@@ -48,7 +49,7 @@ def find_audio(paths):
     return sorted(files), ignored
 
 
-def audio_under(path):
+def audio_under(path: str | Path) -> tuple[list[Path], list[Path]]:
     """The audio files at or under one file or folder, and the files skipped for their ending.
 
     Symbolically linked folders are searched too, each real folder once, so a link that points
@@ -88,7 +89,7 @@ def audio_under(path):
     return sorted(files), sorted(skipped)
 
 
-def load_audio(path, sr, min_duration=0.0):
+def load_audio(path: str | Path, sr: int, min_duration: float = 0.0) -> np.ndarray:
     """Decode a file to mono float32 at `sr`, as ``librosa.load(path, sr=sr)`` does.
 
     Parameters

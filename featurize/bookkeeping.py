@@ -5,15 +5,17 @@ any journal a killed run left (:func:`resume`), and folds finished clips into th
 (:func:`fold`); the files themselves are kept by :mod:`featurize.table`.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from featurize import fma
 from featurize.features import FeatureSettings
-from featurize.table import ERROR_COLUMNS, ID_COLUMNS, TableError, check_replaceable, read_errors, read_table
+from featurize.table import ERROR_COLUMNS, ID_COLUMNS, Journal, TableError, check_replaceable, read_errors, read_table
 
 
-def file_state(path):
+def file_state(path: Path) -> tuple[int, int]:
     """``(size, mtime_ns)`` of a file, ``(-1, -1)`` where it cannot be read (a link to nothing): it is
     then analysed, and fails with its reason."""
     try:
@@ -23,7 +25,8 @@ def file_state(path):
     return st.st_size, st.st_mtime_ns
 
 
-def resume(journal, output, header, settings, overwrite):
+def resume(journal: Journal, output: Path, header: dict, settings: FeatureSettings,
+           overwrite: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The table and errors to build on, with a killed run's journal folded in; starts the journal."""
     if overwrite:
         check_replaceable(output)
@@ -40,7 +43,8 @@ def resume(journal, output, header, settings, overwrite):
     return table, errors
 
 
-def plan(files, rel, current, table, errors, retry_failed, summary):
+def plan(files: list[Path], rel: dict, current: dict, table: pd.DataFrame, errors: pd.DataFrame, retry_failed: bool,
+         summary) -> list[Path]:
     """The files to analyse: new or changed since their row or failure (counted in `summary`)."""
     done = {p: (s, m) for p, s, m in zip(table["path"], table["size"], table["mtime_ns"])}
     failed_before = {p: (s, m) for p, s, m in zip(errors["path"], errors["size"], errors["mtime_ns"])}
@@ -57,11 +61,11 @@ def plan(files, rel, current, table, errors, retry_failed, summary):
     return todo
 
 
-def empty_table(settings):
+def empty_table(settings: FeatureSettings) -> pd.DataFrame:
     return pd.DataFrame(columns=ID_COLUMNS + settings.columns())
 
 
-def load_existing(output, header, settings):
+def load_existing(output: Path, header: dict, settings: FeatureSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
     if not output.exists():
         return empty_table(settings), pd.DataFrame(columns=ERROR_COLUMNS)
     table, metadata = read_table(output)
@@ -69,7 +73,7 @@ def load_existing(output, header, settings):
     return table, read_errors(output)
 
 
-def check_header(found, expected, where):
+def check_header(found: dict, expected: dict, where: str | Path) -> None:
     if found.get("settings") != expected["settings"]:
         diffs = FeatureSettings.from_dict(found["settings"]).differences(FeatureSettings.from_dict(expected["settings"]))
         raise TableError(
@@ -82,7 +86,8 @@ def check_header(found, expected, where):
         )
 
 
-def fold(table, errors, records, settings):
+def fold(table: pd.DataFrame, errors: pd.DataFrame, records: list[dict],
+         settings: FeatureSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Table and errors with the journal's records applied, the latest record of a path winning."""
     latest = {r["path"]: r for r in records}
     if not latest:
@@ -107,7 +112,7 @@ def fold(table, errors, records, settings):
     return table.sort_values("path", ignore_index=True), errors.sort_values("path", ignore_index=True)
 
 
-def with_track_metadata(table, tracks):
+def with_track_metadata(table: pd.DataFrame, tracks: pd.DataFrame) -> pd.DataFrame:
     """Table with FMA's artist, album, genre and subset columns (re)joined on track id."""
     table = table.drop(columns=[c for c in fma.TRACK_COLUMNS if c in table.columns])
     joined = tracks.reindex(table["track_id"].fillna(-1).astype(int)).reset_index(drop=True)

@@ -23,7 +23,8 @@ from librosa.core.pitch import _parabolic_interpolation
 RES_TYPE = "soxr_hq"
 
 
-def cqt_magnitude(y, *, sr, hop_length, n_bins, bins_per_octave, tuning):
+def cqt_magnitude(y: np.ndarray, *, sr: float, hop_length: int, n_bins: int, bins_per_octave: int,
+                  tuning: float) -> np.ndarray:
     """Magnitude of the constant-Q transform of `y`, as librosa's to float32 rounding.
 
     Parameters
@@ -169,7 +170,8 @@ def _sparsify_rows(x, quantile, dtype):
     return scipy.sparse.csr_matrix(np.where(keep, x, 0).astype(dtype))
 
 
-def estimate_tuning(S, *, sr, n_fft, bins_per_octave, fmin=150.0, fmax=4000.0, threshold=0.1, resolution=0.01):
+def estimate_tuning(S: np.ndarray, *, sr: float, n_fft: int, bins_per_octave: int, fmin: float = 150.0,
+                    fmax: float = 4000.0, threshold: float = 0.1, resolution: float = 0.01) -> float:
     """Tuning offset of a magnitude spectrogram, equal to ``librosa.estimate_tuning(S=S, ...)``.
 
     librosa's `piptrack` interpolates peaks over every frequency bin and then keeps those

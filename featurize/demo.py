@@ -33,7 +33,7 @@ _STYLE = {
 _PROGRESSION = (0, 5, 7, 0, 9, 5, 7, 0)
 
 
-def synth_clip(quadrant, duration=10.0, sr=22050, seed=0):
+def synth_clip(quadrant: str, duration: float = 10.0, sr: int = 22050, seed: int = 0) -> np.ndarray:
     """A mono clip with the harmony, pulse, level and timbre of a mood quadrant.
 
     Parameters
@@ -83,7 +83,8 @@ def synth_clip(quadrant, duration=10.0, sr=22050, seed=0):
 DEMO_MARKER = ".moodclass-demo"
 
 
-def make_demo(dest, per_quadrant=12, duration=10.0, sr=22050, seed=0, fmt="mp3"):
+def make_demo(dest: str | Path, per_quadrant: int = 12, duration: float = 10.0, sr: int = 22050, seed: int = 0,
+              fmt: str = "mp3") -> pd.DataFrame:
     """Write a labelled demo corpus: ``dest/Q1/q1_00.mp3`` ... and ``dest/labels.csv``.
 
     Clips already in `dest` are kept, so that a second demo run has nothing to recompute. A

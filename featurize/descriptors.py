@@ -8,6 +8,8 @@ arithmetic. What each measures, and why it bears on mood, is in its docstring; t
 (``tests/test_descriptors.py``) check each on synthetic signals with a known answer.
 """
 
+from collections.abc import Sequence
+
 import numpy as np
 import scipy.ndimage
 import scipy.signal
@@ -18,7 +20,7 @@ _EPS = 1e-10
 # --------------------------------------------------------------------------- spectral shape
 
 
-def spectral_basic(S, freqs, *, log_power, roll_percent=0.85):
+def spectral_basic(S: np.ndarray, freqs: np.ndarray, *, log_power: np.ndarray, roll_percent: float = 0.85) -> np.ndarray:
     """librosa's spectral centroid, bandwidth, rolloff and flatness of each frame, equal values.
 
     ``librosa.feature.spectral_centroid(S=S)``, ``spectral_bandwidth(S=S)``,
@@ -57,7 +59,7 @@ def spectral_basic(S, freqs, *, log_power, roll_percent=0.85):
     return np.vstack([centroid, bandwidth, rolloff, flatness])
 
 
-def spectral_shape(S, freqs, *, log_power, brightness_cutoff=1500.0):
+def spectral_shape(S: np.ndarray, freqs: np.ndarray, *, log_power: np.ndarray, brightness_cutoff: float = 1500.0) -> np.ndarray:
     """Higher moments and texture of each frame's magnitude spectrum.
 
     Parameters
@@ -105,7 +107,7 @@ def spectral_shape(S, freqs, *, log_power, brightness_cutoff=1500.0):
     return np.vstack([skewness, kurtosis, entropy, flux, brightness, slope, crest])
 
 
-def band_flatness(S, freqs, edges, *, log_power):
+def band_flatness(S: np.ndarray, freqs: np.ndarray, edges: Sequence[float], *, log_power: np.ndarray) -> np.ndarray:
     """Spectral flatness (geometric over arithmetic mean of power) in each frequency band.
 
     Tonal bands (a held note, a chord) are near 0, noisy ones (cymbals, distortion,
@@ -133,7 +135,7 @@ def band_flatness(S, freqs, edges, *, log_power):
     return np.vstack(rows)
 
 
-def band_power_db(mel_power, n_bands):
+def band_power_db(mel_power: np.ndarray, n_bands: int) -> np.ndarray:
     """Power of ``n_bands`` equal groups of mel bands, in dB: a coarse average power spectrum.
 
     Parameters
@@ -156,7 +158,7 @@ def band_power_db(mel_power, n_bands):
 # --------------------------------------------------------------------------- rhythm
 
 
-def tempogram_ratio(tg, freqs, bpm, factors):
+def tempogram_ratio(tg: np.ndarray, freqs: np.ndarray, bpm: np.ndarray, factors: np.ndarray) -> np.ndarray:
     """``librosa.feature.tempogram_ratio``: the tempogram at metrical multiples of each frame's tempo.
 
     librosa interpolates with one ``scipy.interpolate.interp1d`` per frame (about 100 ms for
@@ -196,7 +198,7 @@ def tempogram_ratio(tg, freqs, bpm, factors):
 # --------------------------------------------------------------------------- dynamics
 
 
-def dynamics(rms, fps, *, window=1.0, quiet_db=-20.0):
+def dynamics(rms: np.ndarray, fps: float, *, window: float = 1.0, quiet_db: float = -20.0) -> np.ndarray:
     """Loudness level, range and variation of a clip, from frame-wise RMS.
 
     Parameters
@@ -226,7 +228,7 @@ def dynamics(rms, fps, *, window=1.0, quiet_db=-20.0):
     return np.array([mean_db, np.std(db), p05, p50, p95, p95 - p05, np.mean(db < p95 + quiet_db), np.std(blocks)])
 
 
-def modulation_spectrum(x, fps, *, window=3.0, fmax=10.0):
+def modulation_spectrum(x: np.ndarray, fps: float, *, window: float = 3.0, fmax: float = 10.0) -> tuple[np.ndarray, np.ndarray]:
     """Mean magnitude spectrum of a detrended frame-wise curve over `window`-second stretches.
 
     Returns
@@ -248,7 +250,7 @@ def modulation_spectrum(x, fps, *, window=3.0, fmax=10.0):
     return freqs[keep], spectrum[keep]
 
 
-def fluctuation(loudness_db, fps):
+def fluctuation(loudness_db: np.ndarray, fps: float) -> np.ndarray:
     """Fluctuation strength: how much and how fast loudness swings, 0.5 to 10 Hz.
 
     The modulation spectrum of the loudness curve is weighted by the sensation of
@@ -278,7 +280,7 @@ def fluctuation(loudness_db, fps):
 # --------------------------------------------------------------------------- harmony and texture
 
 
-def interval_content(chroma):
+def interval_content(chroma: np.ndarray) -> np.ndarray:
     """How much each interval class sounds in each frame: a frame's chroma against itself transposed.
 
     Row k (k = 1..6 semitones: minor second, major second, minor third, major third,
@@ -298,7 +300,8 @@ def interval_content(chroma):
     return np.vstack([(c * np.roll(c, -k, axis=0)).sum(axis=0) / energy for k in range(1, 7)])
 
 
-def spectral_peaks(S, freqs, *, n_peaks, fmin=50.0, fmax=5000.0):
+def spectral_peaks(S: np.ndarray, freqs: np.ndarray, *, n_peaks: int, fmin: float = 50.0,
+                   fmax: float = 5000.0) -> tuple[np.ndarray, np.ndarray]:
     """Frequencies and magnitudes of the `n_peaks` strongest local maxima of each frame.
 
     Returns
@@ -326,7 +329,7 @@ def spectral_peaks(S, freqs, *, n_peaks, fmin=50.0, fmax=5000.0):
     return f, a
 
 
-def roughness(S, freqs, *, n_peaks=16):
+def roughness(S: np.ndarray, freqs: np.ndarray, *, n_peaks: int = 16) -> np.ndarray:
     """Sensory dissonance of each frame: Plomp and Levelt's curve summed over pairs of spectral peaks.
 
     Sethares' parametrisation: a pair of partials at f1 < f2 with amplitudes a1, a2 adds
@@ -359,7 +362,8 @@ def roughness(S, freqs, *, n_peaks=16):
     return (total / ((a ** 2).sum(axis=0) + _EPS))[np.newaxis, :]
 
 
-def pitched_layers(C, *, bins_per_octave, threshold_db=-24.0, lowest_bin=0, highest_bin=None):
+def pitched_layers(C: np.ndarray, *, bins_per_octave: int, threshold_db: float = -24.0, lowest_bin: int = 0,
+                   highest_bin: int | None = None) -> np.ndarray:
     """Number of simultaneous pitched lines in each frame: peaks of the constant-Q spectrum.
 
     A bin counts when it is a local maximum over its two neighbours on each side and
@@ -396,7 +400,7 @@ _TRIADS = np.array([np.roll([1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0], k) for k in ra
                    + [np.roll([1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0], k) for k in range(12)], dtype=np.float64)
 
 
-def chords(chroma, fps, *, smooth=0.5):
+def chords(chroma: np.ndarray, fps: float, *, smooth: float = 0.5) -> np.ndarray:
     """Chord rhythm and clarity from chroma matched to major and minor triads.
 
     Each frame's chroma (median-smoothed over `smooth` seconds) is correlated with the
@@ -442,7 +446,8 @@ _HARMONICS = np.arange(1, 6)
 _HARMONIC_WEIGHTS = 0.8 ** (_HARMONICS - 1)
 
 
-def melody_contour(C, *, bins_per_octave, fmin_bin, fmax_bin, voicing=0.2):
+def melody_contour(C: np.ndarray, *, bins_per_octave: int, fmin_bin: int, fmax_bin: int,
+                   voicing: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
     """Predominant pitch of each frame, by harmonic summation over the constant-Q spectrum.
 
     The salience of a bin is the weighted sum of the (cube-root compressed) magnitudes at
@@ -487,7 +492,7 @@ def melody_contour(C, *, bins_per_octave, fmin_bin, fmax_bin, voicing=0.2):
     return np.where(voiced, pitch, np.nan), peak
 
 
-def contour_segments(pitch, *, max_jump=1.0, min_frames=5):
+def contour_segments(pitch: np.ndarray, *, max_jump: float = 1.0, min_frames: int = 5) -> list[slice]:
     """Stretches of consecutive voiced frames whose pitch moves less than `max_jump` per frame.
 
     Parameters
@@ -516,7 +521,7 @@ def contour_segments(pitch, *, max_jump=1.0, min_frames=5):
     return segments
 
 
-def modulation(x, fps, *, band=(3.0, 10.0), min_frames=16):
+def modulation(x: np.ndarray, fps: float, *, band: tuple[float, float] = (3.0, 10.0), min_frames: int = 16) -> tuple[float, float]:
     """Rate and extent of the strongest periodic modulation of a contour within `band` Hz.
 
     The contour is detrended (a line fitted and removed), windowed and zero-padded to a
@@ -554,7 +559,8 @@ def modulation(x, fps, *, band=(3.0, 10.0), min_frames=16):
     return float(freqs[k]), float(2.0 * amplitude)
 
 
-def melody(C, fps, *, bins_per_octave, fmin_bin, fmax_bin, vibrato_min=0.15):
+def melody(C: np.ndarray, fps: float, *, bins_per_octave: int, fmin_bin: int, fmax_bin: int,
+           vibrato_min: float = 0.15) -> np.ndarray:
     """Melody and expressivity of a clip from its predominant-pitch contour.
 
     Parameters
@@ -606,7 +612,7 @@ def melody(C, fps, *, bins_per_octave, fmin_bin, fmax_bin, vibrato_min=0.15):
     return out
 
 
-def harmonic_share(mel_power, *, kernel=9, bands=64):
+def harmonic_share(mel_power: np.ndarray, *, kernel: int = 9, bands: int = 64) -> np.ndarray:
     """Share of each frame's energy that is harmonic (sustained tones) rather than percussive.
 
     Median-filtering harmonic/percussive separation with soft masks (Fitzgerald 2010;

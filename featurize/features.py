@@ -123,27 +123,27 @@ class FeatureSettings:
         if self.sr < 8000 or self.hop_length <= 0 or self.n_fft < self.hop_length:
             raise UsageError(f"invalid sr/n_fft/hop_length: {self.sr}/{self.n_fft}/{self.hop_length}")
 
-    def to_dict(self):
+    def to_dict(self) -> dict:
         """Settings as a JSON-serialisable dict."""
         d = asdict(self)
         d["families"], d["stats"] = list(self.families), list(self.stats)
         return d
 
     @classmethod
-    def from_dict(cls, d):
+    def from_dict(cls, d: dict) -> "FeatureSettings":
         """Settings from :meth:`to_dict`'s output."""
         return cls(**d)
 
-    def differences(self, other):
+    def differences(self, other: "FeatureSettings") -> list[str]:
         """The settings in which `other` differs, as ``'name: ours vs theirs'`` strings."""
         a, b = self.to_dict(), other.to_dict()
         return [f"{k}: {a[k]} vs {b.get(k)}" for k in a if a[k] != b.get(k)]
 
-    def columns(self):
+    def columns(self) -> list[str]:
         """Names of the feature columns these settings produce, in table order."""
         return [name for name, _ in self._named_columns()]
 
-    def column_families(self):
+    def column_families(self) -> list[str]:
         """The family of each column of :meth:`columns`."""
         return [family for _, family in self._named_columns()]
 
@@ -240,7 +240,7 @@ class Clip:
         )
 
 
-def zero_crossing_rate(y, frame_length, hop_length, threshold=1e-10):
+def zero_crossing_rate(y: np.ndarray, frame_length: int, hop_length: int, threshold: float = 1e-10) -> np.ndarray:
     """``librosa.feature.zero_crossing_rate(y, frame_length=..., hop_length=...)``, equal values.
 
     librosa tests every sample pair once per frame that holds it (four times with the
@@ -398,7 +398,7 @@ FAMILIES = {
 }
 
 
-def extract_features(y, settings):
+def extract_features(y: np.ndarray, settings: FeatureSettings) -> np.ndarray:
     """Feature vector of one mono clip.
 
     Parameters

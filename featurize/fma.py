@@ -28,7 +28,7 @@ TRACK_COLUMNS = {
 _FMA_FILE = re.compile(r"^(\d{3})/(\d{6})\.mp3$", re.IGNORECASE)
 
 
-def track_id_from_path(rel_path):
+def track_id_from_path(rel_path: str) -> int | None:
     """FMA track id of a path in FMA's layout (``'000/000002.mp3'`` -> 2), else None."""
     parts = PurePosixPath(rel_path).parts[-2:]
     m = _FMA_FILE.match("/".join(parts))
@@ -37,7 +37,7 @@ def track_id_from_path(rel_path):
     return None
 
 
-def find_metadata(audio_root):
+def find_metadata(audio_root: str | Path) -> Path | None:
     """The ``fma_metadata`` folder beside or inside `audio_root`, or None."""
     root = Path(audio_root)
     for candidate in (root.parent / "fma_metadata", root / "fma_metadata"):
@@ -53,7 +53,7 @@ def _metadata_file(metadata_dir, name):
     return path
 
 
-def read_tracks(metadata_dir):
+def read_tracks(metadata_dir: str | Path) -> pd.DataFrame:
     """Artist id, album id, top genre and subset of each track, from tracks.csv.
 
     Parameters
@@ -78,7 +78,7 @@ def read_tracks(metadata_dir):
     return out
 
 
-def read_echonest(metadata_dir):
+def read_echonest(metadata_dir: str | Path) -> pd.DataFrame:
     """Echonest valence and energy of each track that has them, from echonest.csv.
 
     Returns

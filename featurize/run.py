@@ -7,6 +7,7 @@ do is :mod:`featurize.bookkeeping`'s to say, the analysing :mod:`featurize.worke
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,7 +45,7 @@ class RunSummary:
     seconds: float = 0.0
 
 
-def default_output(paths, cache=DEFAULT_CACHE):
+def default_output(paths: Sequence[str | Path], cache: str | Path = DEFAULT_CACHE) -> Path:
     """``cache/features/NAME.parquet``, NAME from the folder (``emotify-audio`` for ``emotify/audio``)."""
     root = common_root(paths)
     name = root.name or "root"
@@ -53,14 +54,15 @@ def default_output(paths, cache=DEFAULT_CACHE):
     return Path(cache) / "features" / f"{name}.parquet"
 
 
-def common_root(paths):
+def common_root(paths: Sequence[str | Path]) -> Path:
     """The deepest folder containing every path given."""
     dirs = [p if p.is_dir() else p.parent for p in (Path(os.path.abspath(p)) for p in paths)]
     return Path(os.path.commonpath(dirs))
 
 
-def featurize(paths, output=None, settings=None, jobs=None, min_duration=DEFAULT_MIN_DURATION,
-              metadata_dir=None, overwrite=False, retry_failed=False, progress=True):
+def featurize(paths: Sequence[str | Path], output: str | Path | None = None, settings: FeatureSettings | None = None,
+              jobs: int | None = None, min_duration: float = DEFAULT_MIN_DURATION, metadata_dir: str | Path | None = None,
+              overwrite: bool = False, retry_failed: bool = False, progress: bool = True) -> RunSummary:
     """Compute the feature table of every audio file under `paths`, reusing what is done.
 
     Parameters

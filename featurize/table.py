@@ -7,6 +7,7 @@ a killed run loses only the clips in flight; the next run folds it into the tabl
 
 import json
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,7 +34,7 @@ class TableError(MoodclassError):
     """A feature table that cannot be used as asked; the message says why and what to do."""
 
 
-def write_table(df, path, metadata):
+def write_table(df: pd.DataFrame, path: str | Path, metadata: dict) -> None:
     """Write `df` to Parquet at `path` atomically, with `metadata` (a dict) in its schema."""
     table = pa.Table.from_pandas(df, preserve_index=False)
     meta = dict(table.schema.metadata or {})
@@ -43,7 +44,7 @@ def write_table(df, path, metadata):
     atomic_write(path, lambda tmp: pq.write_table(table, tmp, write_page_checksum=True))
 
 
-def read_metadata(path):
+def read_metadata(path: str | Path) -> dict:
     """The featurize metadata dict of the table at `path`.
 
     Raises
@@ -64,7 +65,7 @@ def read_metadata(path):
     return json.loads(raw)
 
 
-def check_replaceable(path):
+def check_replaceable(path: str | Path) -> None:
     """Raise :class:`TableError` unless `path` is absent or a feature table, however damaged.
 
     What ``--overwrite`` may replace: never a file that featurize did not make.
@@ -85,7 +86,7 @@ def check_replaceable(path):
                      "choose another --output")
 
 
-def read_table(path):
+def read_table(path: str | Path) -> tuple[pd.DataFrame, dict]:
     """The table at `path` as a DataFrame, and its metadata dict."""
     metadata = read_metadata(path)
     try:
@@ -97,7 +98,7 @@ def read_table(path):
 
 
 @contextmanager
-def writer_lock(table_path):
+def writer_lock(table_path: str | Path) -> Iterator[None]:
     """Hold the table's lock file while writing it; a second writer gets a :class:`TableError`.
 
     The lock (``NAME.lock``, an advisory ``flock``) dies with its process, so a killed run
@@ -118,19 +119,19 @@ def writer_lock(table_path):
             lock.unlink(missing_ok=True)
 
 
-def errors_path(table_path):
+def errors_path(table_path: str | Path) -> Path:
     """Where the error table of `table_path` lives."""
     p = Path(table_path)
     return p.with_name(p.stem + ".errors.csv")
 
 
-def journal_path(table_path):
+def journal_path(table_path: str | Path) -> Path:
     """Where the journal of `table_path` lives."""
     p = Path(table_path)
     return p.with_name(p.stem + ".journal")
 
 
-def read_errors(table_path):
+def read_errors(table_path: str | Path) -> pd.DataFrame:
     """The error table beside `table_path` (empty if there is none)."""
     p = errors_path(table_path)
     if not p.exists():
@@ -138,7 +139,7 @@ def read_errors(table_path):
     return pd.read_csv(p, dtype={"path": str, "reason": str}, keep_default_na=False)
 
 
-def write_errors(errors, table_path):
+def write_errors(errors: pd.DataFrame, table_path: str | Path) -> None:
     """Write the error table beside `table_path` atomically; remove it when there are no errors."""
     p = errors_path(table_path)
     if len(errors) == 0:
@@ -158,7 +159,7 @@ class Journal:
         self.path = Path(path)
         self._file = None
 
-    def append(self, record):
+    def append(self, record: dict) -> None:
         """Add one record (a JSON-serialisable dict) and flush it to the operating system."""
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -179,13 +180,13 @@ class Journal:
             data = f.read()
             f.truncate(data.rfind(b"\n") + 1)
 
-    def close(self):
+    def close(self) -> None:
         """Close the file (records stay on disk)."""
         if self._file is not None:
             self._file.close()
             self._file = None
 
-    def records(self):
+    def records(self) -> list[dict]:
         """The complete records on disk, oldest first."""
         if not self.path.exists():
             return []
@@ -198,7 +199,7 @@ class Journal:
                     continue  # the last line of a killed run
         return out
 
-    def remove(self):
+    def remove(self) -> None:
         """Delete the journal once its records are safely in the table."""
         self.close()
         self.path.unlink(missing_ok=True)

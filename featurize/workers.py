@@ -1,14 +1,16 @@
 """The worker pool: audio files analysed in parallel processes, each result streamed back as it finishes."""
 
 import signal
+from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
 
 import numpy as np
 from joblib import effective_n_jobs
 from threadpoolctl import threadpool_limits
 
 from featurize.audio import AudioError, load_audio
-from featurize.features import extract_features
+from featurize.features import FeatureSettings, extract_features
 from moodclass.infra import progress_bar
 
 #: Clips shorter than this many seconds are recorded as failures.
@@ -36,7 +38,8 @@ def _init_worker():
     threadpool_limits(1)
 
 
-def analyse_files(files, settings, min_duration=DEFAULT_MIN_DURATION, jobs=None, progress=True):
+def analyse_files(files: Sequence[Path], settings: FeatureSettings, min_duration: float = DEFAULT_MIN_DURATION,
+                  jobs: int | None = None, progress: bool = True) -> Iterator[tuple[Path, dict]]:
     """Analyse audio files in parallel, yielding ``(file, record)`` as each one finishes.
 
     Parameters

@@ -5,10 +5,11 @@ argparse's one-line error naming the option and the valid range.
 """
 
 import argparse
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 
 
-def at_least(minimum, kind=int):
+def at_least(minimum: float, kind: type = int) -> Callable[[str], float]:
     """An argparse type: a number of `kind` (int or float) no smaller than `minimum`."""
     what = "a whole number" if kind is int else "a number"
 
@@ -24,17 +25,17 @@ def at_least(minimum, kind=int):
     return parse
 
 
-def int_at_least(minimum):
+def int_at_least(minimum: int) -> Callable[[str], int]:
     """An argparse type: an integer no smaller than `minimum`."""
     return at_least(minimum, int)
 
 
-def float_at_least(minimum):
+def float_at_least(minimum: float) -> Callable[[str], float]:
     """An argparse type: a number no smaller than `minimum`."""
     return at_least(minimum, float)
 
 
-def jobs(text):
+def jobs(text: str) -> int:
     """An argparse type for ``--jobs``, as joblib reads it: N workers, -1 all cores, -2 all but one, ..."""
     value = int_at_least(-(2**31))(text)
     if value == 0:
@@ -42,7 +43,7 @@ def jobs(text):
     return value
 
 
-def package_version():
+def package_version() -> str:
     """The installed version of this project, for ``--version``."""
     try:
         return version("moodclass")

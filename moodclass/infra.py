@@ -4,6 +4,7 @@ import os
 import platform
 import sys
 import tempfile
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from tqdm import tqdm
 DEFAULT_CACHE = Path("cache")
 
 
-def library_versions():
+def library_versions() -> dict[str, str]:
     """Versions of Python and of every library that shapes the feature values or the models."""
     import soundfile
 
@@ -28,7 +29,7 @@ def library_versions():
     return versions
 
 
-def atomic_write(path, write):
+def atomic_write(path: str | Path, write: Callable[[str], object]) -> None:
     """Call ``write(tmp_path)``, then rename the temporary file onto `path`.
 
     A crash at any point leaves either the old file or the new one, never a partial file.
@@ -53,6 +54,6 @@ def _umask():
     return mask
 
 
-def progress_bar(**kwargs):
+def progress_bar(**kwargs) -> tqdm:
     """A tqdm bar on stderr: live on a terminal, a line every 10 s in a log."""
     return tqdm(smoothing=0.05, mininterval=0.1 if sys.stderr.isatty() else 10.0, **kwargs)
