@@ -84,6 +84,8 @@ def main():
     p.add_argument("--audio", type=Path, default=EMOTIFY, help="folder of clips (default: ../shared/data/emotify/audio)")
     p.add_argument("--clips", type=int, default=40, help="clips timed side by side (default: 40)")
     p.add_argument("--skip-full", action="store_true", help="skip the whole-folder run with 2 jobs")
+    p.add_argument("--cluster", action="store_true",
+                   help="also featurize the whole folder on a Dask LocalCluster (needs the dask extra)")
     args = p.parse_args()
 
     files, _ = find_audio([args.audio])
@@ -109,6 +111,10 @@ def main():
             s = featurize([args.audio], output=f"{tmp}/all.parquet", jobs=2, progress=False)
             print(f"whole folder, --jobs 2, mood preset: {s.computed} clips in {s.seconds:.1f} s = "
                   f"{s.computed / s.seconds:.1f} clips/s")
+            if args.cluster:
+                s = featurize([args.audio], output=f"{tmp}/cluster.parquet", scheduler="local", progress=False)
+                print(f"whole folder, --scheduler local (LocalCluster, one single-threaded worker process per core): "
+                      f"{s.computed} clips in {s.seconds:.1f} s = {s.computed / s.seconds:.1f} clips/s")
 
 
 if __name__ == "__main__":

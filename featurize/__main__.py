@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stats", default="default", metavar="LIST",
                    type=lambda s: parse_list(s, STATS, DEFAULT_STATS, "statistics"),
                    help=f"summaries over time: {', '.join(STATS)} (default: {','.join(DEFAULT_STATS)})")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=os.environ.get("DASK_SCHEDULER_ADDRESS"),
+                   help="analyse on a Dask cluster: a scheduler's address (tcp://host:8786; default: the "
+                   "DASK_SCHEDULER_ADDRESS variable), or 'local' for a LocalCluster on this machine; needs the "
+                   "dask extra (pip install -e '.[dask]')")
     p.add_argument("--sr", type=arguments.int_at_least(8000), default=22050,
                    help="sampling rate to analyse at, 8000 or more (default: 22050)")
     p.add_argument("--hop-length", type=arguments.int_at_least(1), default=512,
@@ -101,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
                                    families=args.features, stats=args.stats)
         summary = featurize(args.paths, output=args.output, settings=settings, jobs=args.jobs,
                             min_duration=args.min_duration, metadata_dir=args.metadata, overwrite=args.overwrite,
-                            retry_failed=args.retry_failed, progress=not args.quiet)
+                            retry_failed=args.retry_failed, progress=not args.quiet, scheduler=args.scheduler)
     except BrokenPipeError:  # output piped into a command that stopped reading (| head)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141

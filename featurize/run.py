@@ -62,7 +62,8 @@ def common_root(paths: Sequence[str | Path]) -> Path:
 
 def featurize(paths: Sequence[str | Path], output: str | Path | None = None, settings: FeatureSettings | None = None,
               jobs: int | None = None, min_duration: float = DEFAULT_MIN_DURATION, metadata_dir: str | Path | None = None,
-              overwrite: bool = False, retry_failed: bool = False, progress: bool = True) -> RunSummary:
+              overwrite: bool = False, retry_failed: bool = False, progress: bool = True,
+              scheduler: str | None = None) -> RunSummary:
     """Compute the feature table of every audio file under `paths`, reusing what is done.
 
     Parameters
@@ -86,6 +87,10 @@ def featurize(paths: Sequence[str | Path], output: str | Path | None = None, set
         Analyse again the files that failed before and have not changed since.
     progress : bool
         Show a progress bar.
+    scheduler : str, optional
+        Analyse on a Dask cluster: a scheduler's address, or ``'local'`` (see
+        :mod:`featurize.cluster`). Each finished clip is journalled here, on the client, as it
+        arrives, so a run is resumed the same way wherever it ran.
 
     Returns
     -------
@@ -116,7 +121,7 @@ def featurize(paths: Sequence[str | Path], output: str | Path | None = None, set
         summary = RunSummary(table=output, ignored_files=ignored)
         todo = bookkeeping.plan(files, rel, current, table, errors, retry_failed, summary)
         try:
-            for f, result in analyse_files(todo, settings, min_duration, jobs, progress):
+            for f, result in analyse_files(todo, settings, min_duration, jobs, progress, scheduler):
                 journal.append({"path": rel[f], "size": current[rel[f]][0], "mtime_ns": current[rel[f]][1], **result})
                 if "error" in result:
                     summary.failed.append((rel[f], result["error"]))

@@ -17,8 +17,8 @@ from moodclass.infra import progress_bar
 DEFAULT_MIN_DURATION = 5.0
 
 
-def _analyse(path, settings, min_duration):
-    """Features of one file as a journal record: ``{'duration', 'values'}`` or ``{'error'}``."""
+def analyse_file(path: Path, settings: FeatureSettings, min_duration: float) -> dict:
+    """Features of one file as a journal record: ``{'duration', 'values'}`` or ``{'error'}``; never raises."""
     try:
         y = load_audio(path, settings.sr, min_duration)
         values = extract_features(y, settings)
@@ -39,7 +39,7 @@ def _init_worker():
 
 
 def analyse_files(files: Sequence[Path], settings: FeatureSettings, min_duration: float = DEFAULT_MIN_DURATION,
-                  jobs: int | None = None, progress: bool = True) -> Iterator[tuple[Path, dict]]:
+                  jobs: int | None = None, progress: bool = True, scheduler: str | None = None) -> Iterator[tuple[Path, dict]]:
     """Analyse audio files in parallel, yielding ``(file, record)`` as each one finishes.
 
     Parameters
@@ -53,6 +53,10 @@ def analyse_files(files: Sequence[Path], settings: FeatureSettings, min_duration
         in this process.
     progress : bool
         Show a progress bar.
+    scheduler : str, optional
+        Analyse on a Dask cluster instead of local processes: a scheduler's address
+        (``tcp://host:8786``), or ``'local'`` for a LocalCluster on this machine (see
+        :mod:`featurize.cluster`); `jobs` is then the cluster's business.
 
     Yields
     ------
@@ -64,8 +68,12 @@ def analyse_files(files: Sequence[Path], settings: FeatureSettings, min_duration
     bar = progress_bar(total=len(files), unit="clip", disable=not progress or not files)
     failed = 0
     try:
-        if jobs == 1:
-            results = ((f, _analyse(f, settings, min_duration)) for f in files)
+        if scheduler:
+            from featurize.cluster import analyse_on_cluster  # Dask is imported only when asked for
+
+            results = analyse_on_cluster(files, settings, min_duration, scheduler)
+        elif jobs == 1:
+            results = ((f, analyse_file(f, settings, min_duration)) for f in files)
         else:
             results = _parallel(files, settings, min_duration, jobs)
         for f, result in results:
@@ -88,7 +96,7 @@ def _parallel(files, settings, min_duration, jobs):
                     f = next(queue, None)
                     if f is None:
                         break
-                    pending[pool.submit(_analyse, f, settings, min_duration)] = f
+                    pending[pool.submit(analyse_file, f, settings, min_duration)] = f
                 if not pending:
                     return
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
