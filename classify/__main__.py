@@ -5,6 +5,7 @@ import os
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 from classify.dataset import load_dataset
@@ -58,6 +59,9 @@ def _common(p):
                    help="keep the K columns with the highest ANOVA F score, chosen inside each training fold")
     p.add_argument("-j", "--jobs", type=arguments.jobs, default=-1,
                    help="parallel fits: N, or -1 for all cores (the default), -2 for all but one")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=os.environ.get("DASK_SCHEDULER_ADDRESS"),
+                   help="run the fits on a Dask cluster (joblib's dask backend): a scheduler's address (default: the "
+                   "DASK_SCHEDULER_ADDRESS variable), or 'local'; the same results as locally, seed for seed")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
@@ -155,12 +159,27 @@ def _repeats(args):
     return args.repeats if getattr(args, "cv", "repeated") == "repeated" else 1
 
 
+@contextmanager
+def _fits_on(scheduler):
+    """Run the block's joblib fits on the Dask cluster at `scheduler`, or locally if None."""
+    if not scheduler:
+        yield
+        return
+    import joblib
+
+    from moodclass.cluster import dask_client
+
+    with dask_client(scheduler), joblib.parallel_config(backend="dask"):
+        yield
+
+
 def _evaluate(args, dataset, name):
     start = time.monotonic()
     estimator = make_classifier(name, seed=args.seed, families=dataset.settings.column_families(), tune=args.tune,
                                 select=args.select)
-    result = cross_validate(estimator, dataset.X, dataset.y, dataset.groups, folds=args.folds, repeats=_repeats(args),
-                            seed=args.seed, n_jobs=args.jobs, progress=not args.quiet, desc=name)
+    with _fits_on(args.scheduler):
+        result = cross_validate(estimator, dataset.X, dataset.y, dataset.groups, folds=args.folds,
+                                repeats=_repeats(args), seed=args.seed, n_jobs=args.jobs, progress=not args.quiet, desc=name)
     result["seconds"] = round(time.monotonic() - start, 1)
     return result
 

@@ -1,7 +1,7 @@
 """Analysing audio files on a Dask cluster: the local pool's records, streamed back as they finish.
 
-Only this module imports Dask (``pip install -e '.[dask]'``), and only when ``--scheduler``
-is given. Each clip is one task, :func:`featurize.workers.analyse_file`, which never raises:
+Dask (``pip install -e '.[dask]'``) is imported only when ``--scheduler`` is given
+(:mod:`moodclass.cluster` connects). Each clip is one task, :func:`featurize.workers.analyse_file`, which never raises:
 a file a worker cannot read or decode comes back as a record with its reason, like any bad
 file. A worker that dies takes its tasks with it; the scheduler hands them to the others (and
 the nanny restarts the dead worker). At most a few tasks per worker thread are in flight, so
@@ -9,7 +9,6 @@ the client holds nothing per clip beyond the records it is handed, whatever the 
 """
 
 import ctypes
-import os
 import uuid
 from collections.abc import Iterator, Sequence
 from itertools import count, islice
@@ -17,7 +16,7 @@ from pathlib import Path
 
 from featurize.features import FeatureSettings
 from featurize.workers import analyse_file
-from moodclass.errors import UsageError
+from moodclass.cluster import dask_client
 
 #: Tasks in flight per worker thread: enough to keep every worker busy between results.
 TASKS_PER_THREAD = 4
@@ -45,30 +44,6 @@ def _analyse_on_worker(path: Path, settings: FeatureSettings, min_duration: floa
     return analyse_file(path, settings, min_duration)
 
 
-def connect(address: str):
-    """A ``dask.distributed.Client``: ``'local'`` starts a LocalCluster of one-thread worker
-    processes on this machine, anything else is a running scheduler's address.
-
-    Raises
-    ------
-    UsageError
-        If Dask is not installed or the scheduler cannot be reached.
-    """
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError:
-        raise UsageError("--scheduler needs Dask: pip install -e '.[dask]'") from None
-    if address == "local":
-        cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        return Client(cluster)
-    try:
-        return Client(address, timeout="10s")
-    except (OSError, TimeoutError) as err:
-        raise UsageError(f"--scheduler {address}: no scheduler answers there ({err}); start one with "
-                         "`dask scheduler` and workers with `dask worker ADDRESS --nthreads 1`") from None
-
-
 def analyse_on_cluster(files: Sequence[Path], settings: FeatureSettings, min_duration: float,
                        address: str) -> Iterator[tuple[Path, dict]]:
     """Analyse `files` on the cluster at `address`, yielding ``(file, record)`` as each one finishes.
@@ -76,10 +51,9 @@ def analyse_on_cluster(files: Sequence[Path], settings: FeatureSettings, min_dur
     The records are those of :func:`featurize.workers.analyse_file`; a task the cluster itself
     gives up on (its workers died too often) is recorded as a failure of that clip.
     """
-    from dask.distributed import as_completed
+    with dask_client(address) as client:
+        from dask.distributed import as_completed  # installed: dask_client checked
 
-    client = connect(address)
-    try:
         threads = max(1, sum(client.nthreads().values()))
         run = uuid.uuid4().hex[:8]  # task keys unique to this run: a rerun never reuses an old result
         queue, numbers = iter(files), count()
@@ -103,8 +77,3 @@ def analyse_on_cluster(files: Sequence[Path], settings: FeatureSettings, min_dur
             following = next(queue, None)
             if following is not None:
                 pending.add(submit(following))
-    finally:
-        cluster = client.cluster
-        client.close()
-        if cluster is not None:  # the LocalCluster that 'local' started
-            cluster.close()

@@ -102,3 +102,27 @@ def test_an_unreachable_scheduler_is_a_one_line_error(tmp_path, capsys):
     assert main([str(tmp_path), "-o", str(tmp_path / "t.parquet"), "-q", "--scheduler", "tcp://127.0.0.1:9"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no scheduler answers there" in err
+
+
+def test_cross_validation_on_the_cluster_gives_the_local_results(cluster, demo_corpus, tmp_path, capsys):
+    import json
+
+    from classify.__main__ import main as classify_main
+
+    table = tmp_path / "demo.parquet"
+    featurize([demo_corpus], output=table, settings=SETTINGS, jobs=2, progress=False)
+    def task_kinds():  # the kinds of task the scheduler has ever run
+        with distributed.Client(cluster.scheduler_address) as client:
+            return set(client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.task_prefixes)))
+
+    before = task_kinds()
+    reports = {}
+    for where, extra in (("local", []), ("cluster", ["--scheduler", cluster.scheduler_address])):
+        out = tmp_path / where
+        assert classify_main(["--features", str(table), "--labels", str(demo_corpus / "labels.csv"), "--classifiers",
+                              "svm,rf", "--folds", "5", "--repeats", "2", "--report-dir", str(out), "-q", *extra]) == 0
+        reports[where] = json.loads((out / "report.json").read_text())["classifiers"]
+    assert task_kinds() - before  # the fits ran on the cluster
+    for name in ("svm", "rf"):
+        for key in ("per_repeat", "confusion", "per_class"):
+            assert reports["local"][name][key] == reports["cluster"][name][key]
