@@ -128,7 +128,7 @@ PARAM_GRIDS = {
     "svm": {"svm__C": [0.3, 1, 3, 10], "svm__gamma": [0.25, 0.5, 1.0, 2.0]},
     "logreg": {"logreg__C": [0.1, 0.3, 1, 3]},
     "knn": {"knn__n_neighbors": [5, 15, 31]},
-    "rf": {"rf__n_estimators": [250, 500], "rf__max_features": ["sqrt", 0.1, 0.3]},
+    "rf": {"rf__n_estimators": [200, 500], "rf__max_features": ["sqrt", 0.1, 0.3]},
     "hgb": {"hgb__learning_rate": [0.04, 0.08], "hgb__max_leaf_nodes": [7, 15]},
     "ensemble": {"vote__svm__estimator__C": [0.3, 1, 3], "vote__logreg__C": [0.3, 1, 3]},
 }
@@ -144,7 +144,9 @@ def _final_step(name, seed):
     if name == "knn":
         return KNeighborsClassifier(n_neighbors=15, weights="distance")
     if name == "rf":
-        return RandomForestClassifier(n_estimators=500, max_features="sqrt", class_weight="balanced",
+        # 200 trees, each on half the training clips: as good as 500 full-sample trees on Emotify
+        # (macro-F1 0.507 against 0.504) and 4 times faster, which 8,000-clip tables need (bench_scale.py).
+        return RandomForestClassifier(n_estimators=200, max_samples=0.5, max_features="sqrt", class_weight="balanced",
                                       random_state=seed, n_jobs=1)
     if name == "hgb":
         # Small trees on a fifth of the columns each split, a fixed number of rounds: about 8 s a fit on
@@ -172,7 +174,7 @@ def make_classifier(name: str, seed: int = 0, families: Sequence[str] | None = N
     - ``svm``: RBF-kernel SVM (C 1, gamma 'scale'), balanced class weights;
     - ``logreg``: L2-regularised multinomial logistic regression, balanced class weights;
     - ``knn``: 15 nearest neighbours, weighted by inverse distance;
-    - ``rf``: random forest of 500 trees, balanced class weights;
+    - ``rf``: random forest of 200 trees, each grown on half the training clips, balanced class weights;
     - ``hgb``: histogram gradient boosting, 150 rounds of 15-leaf trees, balanced class weights;
     - ``ensemble``: soft vote of the SVM (Platt-scaled), the logistic regression and 300
       extremely randomised trees (a forest that is fast to fit and errs differently).
