@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(train)
     train.add_argument("--classifier", choices=CLASSIFIERS, default="ensemble", help="default: ensemble")
     train.add_argument("-o", "--output", type=Path,
-                       help=f"model file (default: cache/models/TABLE-CLASSIFIER{MODEL_SUFFIX})")
+                       help=f"model file (default: cache/models/TABLE-LABELS-CLASSIFIER{MODEL_SUFFIX})")
     train.add_argument("--no-cv", action="store_true", help="skip the cross-validated score stored with the model")
     train.add_argument("--overwrite", action="store_true",
                        help="replace the model file even if it was trained on other labels")
@@ -201,7 +201,7 @@ def run_cv(args: argparse.Namespace) -> int:
               "feature_settings": dataset.settings.to_dict(), "versions": library_versions(), "classifiers": {}}
     out = args.report_dir or DEFAULT_CACHE / "reports" / (dataset.table.stem + (f"-by-{args.groups}" if args.groups else ""))
     if out.exists() and not out.is_dir():
-        raise ModelFileError(f"--report-dir {out}: a file, not a folder; name a folder for report.json and the figures")
+        raise UsageError(f"--report-dir {out}: a file, not a folder; name a folder for report.json and the figures")
     out.mkdir(parents=True, exist_ok=True)
     for name in names:
         result = _evaluate(args, dataset, name)
