@@ -20,20 +20,23 @@ _EPS = 1e-10
 # --------------------------------------------------------------------------- spectral shape
 
 
-def spectral_basic(S: np.ndarray, freqs: np.ndarray, *, log_power: np.ndarray, roll_percent: float = 0.85) -> np.ndarray:
+def spectral_basic(S: np.ndarray, freqs: np.ndarray, *, power: np.ndarray, log_power: np.ndarray,
+                   roll_percent: float = 0.85) -> np.ndarray:
     """librosa's spectral centroid, bandwidth, rolloff and flatness of each frame, equal values.
 
     ``librosa.feature.spectral_centroid(S=S)``, ``spectral_bandwidth(S=S)``,
     ``spectral_rolloff(S=S)`` and ``spectral_flatness(S=S)`` each make full-size
     temporaries; here the centroid and bandwidth come from two matrix-vector products, and
-    the flatness from the log power that :func:`band_flatness` and :func:`spectral_shape`
-    share.
+    the flatness from the power and log power that :func:`band_flatness` and
+    :func:`spectral_shape` share.
 
     Parameters
     ----------
     S : np.ndarray [shape=(f, t)]
         Magnitude spectrogram.
     freqs : np.ndarray [shape=(f,)]
+    power : np.ndarray [shape=(f, t)]
+        ``S**2``, in S's precision (as librosa's flatness squares it).
     log_power : np.ndarray [shape=(f, t)]
         ``log(max(S**2, 1e-10))`` (float32 is enough: flatness to about 1e-7).
     roll_percent : float
@@ -54,12 +57,13 @@ def spectral_basic(S: np.ndarray, freqs: np.ndarray, *, log_power: np.ndarray, r
     # Rolloff and flatness in S's own precision, as librosa computes them.
     cumulative = np.cumsum(S, axis=0)
     rolloff = f[np.argmax(cumulative >= roll_percent * cumulative[-1], axis=0)]
-    power = np.maximum(np.square(S), 1e-10)
-    flatness = np.exp(log_power.mean(axis=0, dtype=np.float64)) / power.mean(axis=0, dtype=np.float64)
+    floored = np.maximum(power, 1e-10)
+    flatness = np.exp(log_power.mean(axis=0, dtype=np.float64)) / floored.mean(axis=0, dtype=np.float64)
     return np.vstack([centroid, bandwidth, rolloff, flatness])
 
 
-def spectral_shape(S: np.ndarray, freqs: np.ndarray, *, log_power: np.ndarray, brightness_cutoff: float = 1500.0) -> np.ndarray:
+def spectral_shape(S: np.ndarray, freqs: np.ndarray, *, power: np.ndarray, log_power: np.ndarray,
+                   brightness_cutoff: float = 1500.0) -> np.ndarray:
     """Higher moments and texture of each frame's magnitude spectrum.
 
     Parameters
@@ -68,6 +72,8 @@ def spectral_shape(S: np.ndarray, freqs: np.ndarray, *, log_power: np.ndarray, b
         Magnitude spectrogram.
     freqs : np.ndarray [shape=(f,)]
         Centre frequency of each row, in Hz.
+    power : np.ndarray [shape=(f, t)]
+        ``S**2``.
     log_power : np.ndarray [shape=(f, t)]
         ``log(max(S**2, 1e-10))``.
     brightness_cutoff : float
@@ -92,7 +98,6 @@ def spectral_shape(S: np.ndarray, freqs: np.ndarray, *, log_power: np.ndarray, b
     var = np.maximum(m2 - m1 ** 2, _EPS)
     skewness = (m3 - 3 * m1 * m2 + 2 * m1 ** 3) / var ** 1.5
     kurtosis = (m4 - 4 * m1 * m3 + 6 * m1 ** 2 * m2 - 3 * m1 ** 4) / var ** 2
-    power = np.square(S)
     power_sum = power.sum(axis=0, dtype=np.float64) + _EPS
     # Entropy of p = P / sum(P): -sum(p log p) = log(sum P) - sum(P log P) / sum(P).
     plogp = np.einsum("ft,ft->t", power, log_power, dtype=np.float64) / np.log(2)
@@ -107,7 +112,7 @@ def spectral_shape(S: np.ndarray, freqs: np.ndarray, *, log_power: np.ndarray, b
     return np.vstack([skewness, kurtosis, entropy, flux, brightness, slope, crest])
 
 
-def band_flatness(S: np.ndarray, freqs: np.ndarray, edges: Sequence[float], *, log_power: np.ndarray) -> np.ndarray:
+def band_flatness(power: np.ndarray, freqs: np.ndarray, edges: Sequence[float], *, log_power: np.ndarray) -> np.ndarray:
     """Spectral flatness (geometric over arithmetic mean of power) in each frequency band.
 
     Tonal bands (a held note, a chord) are near 0, noisy ones (cymbals, distortion,
@@ -115,8 +120,8 @@ def band_flatness(S: np.ndarray, freqs: np.ndarray, edges: Sequence[float], *, l
 
     Parameters
     ----------
-    S : np.ndarray [shape=(f, t)]
-        Magnitude spectrogram.
+    power : np.ndarray [shape=(f, t)]
+        Power spectrogram.
     freqs : np.ndarray [shape=(f,)]
     edges : sequence of float
         Band edges in Hz, increasing: ``len(edges) - 1`` bands.
@@ -127,11 +132,11 @@ def band_flatness(S: np.ndarray, freqs: np.ndarray, edges: Sequence[float], *, l
     -------
     np.ndarray [shape=(len(edges) - 1, t)]
     """
-    power = np.maximum(np.asarray(S, dtype=np.float64) ** 2, 1e-10)
+    floored = np.maximum(power, 1e-10)
     rows = []
     for lo, hi in zip(edges[:-1], edges[1:]):
         band = (freqs >= lo) & (freqs < hi)
-        rows.append(np.exp(log_power[band].mean(axis=0, dtype=np.float64)) / power[band].mean(axis=0))
+        rows.append(np.exp(log_power[band].mean(axis=0, dtype=np.float64)) / floored[band].mean(axis=0, dtype=np.float64))
     return np.vstack(rows)
 
 

@@ -188,9 +188,14 @@ class Clip:
         return self.sr / self.hop
 
     @cached_property
+    def stft_power(self):
+        """``|STFT|**2``, squared once for the mel spectrogram and the spectral descriptors."""
+        return self.stft_magnitude ** 2.0
+
+    @cached_property
     def stft_log_power(self):
         """``log(max(|STFT|**2, 1e-10))`` in single precision, shared by the flatness and entropy descriptors."""
-        return np.log(np.maximum(self.stft_magnitude, 1e-5).astype(np.float32) ** 2)
+        return np.log(np.maximum(self.stft_power, 1e-10).astype(np.float32))
 
     @cached_property
     def stft_freqs(self):
@@ -214,8 +219,7 @@ class Clip:
     @cached_property
     def mel_power(self):
         # melspectrogram(y=y) with fmax=sr/2: what onset_strength(y=y) and mfcc(y=y) use.
-        power = self.stft_magnitude ** 2.0
-        return np.einsum("...ft,mf->...mt", power, _mel_basis(self.sr, self.n_fft), optimize=True)
+        return np.einsum("...ft,mf->...mt", self.stft_power, _mel_basis(self.sr, self.n_fft), optimize=True)
 
     @cached_property
     def mel_db(self):
@@ -323,7 +327,8 @@ FAMILIES = {
         description=f"first derivative of the {N_MFCC} MFCCs over time (librosa.feature.delta)",
     ),
     "spectral": Family(
-        lambda c: descriptors.spectral_basic(c.stft_magnitude, c.stft_freqs, log_power=c.stft_log_power),
+        lambda c: descriptors.spectral_basic(c.stft_magnitude, c.stft_freqs, power=c.stft_power,
+                                             log_power=c.stft_log_power),
         ("centroid", "bandwidth", "rolloff", "flatness"),
         description="spectral centroid, bandwidth, rolloff and flatness",
     ),
@@ -344,12 +349,13 @@ FAMILIES = {
         frame_wise=False, description="key clarity and major/minor mode",
     ),
     "spectral_shape": Family(
-        lambda c: descriptors.spectral_shape(c.stft_magnitude, c.stft_freqs, log_power=c.stft_log_power),
+        lambda c: descriptors.spectral_shape(c.stft_magnitude, c.stft_freqs, power=c.stft_power,
+                                             log_power=c.stft_log_power),
         ("skewness", "kurtosis", "entropy", "flux", "brightness", "slope", "crest"),
         description="spectral skewness, kurtosis, entropy, flux, brightness (>1.5 kHz), slope, crest",
     ),
     "flatness_bands": Family(
-        lambda c: descriptors.band_flatness(c.stft_magnitude, c.stft_freqs, OCTAVE_EDGES + (c.sr / 2 + 1,),
+        lambda c: descriptors.band_flatness(c.stft_power, c.stft_freqs, OCTAVE_EDGES + (c.sr / 2 + 1,),
                                            log_power=c.stft_log_power),
         tuple(f"band{k}" for k in range(len(OCTAVE_EDGES))),
         description="spectral flatness in 7 octave bands (spectral contrast's)",
