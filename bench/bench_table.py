@@ -6,9 +6,16 @@ Run from the repository's root:
     python bench/bench_table.py --rows 20000
 
 Makes a synthetic table of ROWS clips with the default columns, and a journal of 1,000 newly
-finished clips, then, in a fresh process, does what a resumed run does with them: reads the
-table, folds the journal in, and writes the table again. Prints the table's size, the time of
-each step, and the process's peak resident memory against the size of the values themselves.
+finished clips, then, each in a fresh process, does what a resumed run does with them two ways:
+
+- streamed (what featurize does): read the table's index and the journal's to plan the run,
+  then merge the table and the journal in path order, a few row groups at a time, into the
+  new table (``bookkeeping.resume`` and ``bookkeeping.finish``);
+- in memory (what featurize did before): read the whole table, add the journal's rows, sort,
+  and write the whole table again.
+
+Prints the table's size, the time of each step, and each process's peak resident memory
+against the size of the values themselves, beside that of a process that only imports.
 """
 
 import argparse
@@ -25,7 +32,7 @@ import pandas as pd
 
 from featurize import bookkeeping
 from featurize.features import FeatureSettings
-from featurize.table import ID_COLUMNS, Journal, write_table
+from featurize.table import ID_COLUMNS, Journal, read_table, write_table
 
 
 def make(folder, rows, new):
@@ -49,48 +56,83 @@ def make(folder, rows, new):
     journal.close()
 
 
-def finish(folder):
-    """What a resumed run does with the table and its journal; prints timings and peak memory as JSON."""
+def streamed(folder):
+    """Resume and finish the way featurize does; timings and peak memory as JSON."""
     settings = FeatureSettings()
     header = {"settings": settings.to_dict(), "root": "/music"}
-    times = {}
+    journal = Journal(folder / "t.journal")
     start = time.perf_counter()
-    table, errors = bookkeeping.load_existing(folder / "t.parquet", header, settings)
-    times["read"] = time.perf_counter() - start
+    done, failed = bookkeeping.resume(journal, folder / "t.parquet", header, settings, overwrite=False)
+    resumed = time.perf_counter() - start
     start = time.perf_counter()
-    table, errors = bookkeeping.fold(table, errors, Journal(folder / "t.journal").records()[1:], settings)
-    times["fold"] = time.perf_counter() - start
+    rows, _ = bookkeeping.finish(folder / "t.parquet", journal, {p: (0, 0) for p in done}, settings, header)
+    return {"resume": resumed, "finish": time.perf_counter() - start, "rows": rows}
+
+
+def in_memory(folder):
+    """Resume and finish by reading the whole table, as featurize did before; timings as JSON."""
+    settings = FeatureSettings()
+    header = {"settings": settings.to_dict(), "root": "/music"}
     start = time.perf_counter()
+    table, _ = read_table(folder / "t.parquet")
+    journal = Journal(folder / "t.journal")
+    records = journal.records()[1:]
+    resumed = time.perf_counter() - start
+    start = time.perf_counter()
+    columns = settings.columns()
+    new = pd.DataFrame(np.array([r["values"] for r in records]), columns=columns)
+    for i, c in enumerate(ID_COLUMNS):
+        new.insert(i, c, [r.get(c) for r in records] if c != "track_id" else pd.array([None] * len(records), "Int64"))
+    table = pd.concat([table, new], ignore_index=True).sort_values("path", ignore_index=True)
     write_table(table, folder / "t.parquet", header)
-    times["write"] = time.perf_counter() - start
-    times["rows"] = len(table)
-    times["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(times))
+    return {"resume": resumed, "finish": time.perf_counter() - start, "rows": len(table)}
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--new", type=int, default=1000, help="clips in the journal (default: 1000)")
-    p.add_argument("--finish", type=Path, help=argparse.SUPPRESS)  # the child process's job
+    p.add_argument("--child", nargs=2, help=argparse.SUPPRESS)  # a child process's job: WAY FOLDER
+    p.add_argument("--make", type=Path, help=argparse.SUPPRESS)  # a child process's job: make the table here
     args = p.parse_args()
-    if args.finish:
-        finish(args.finish)
+    if args.make:
+        make(args.make, args.rows, args.new)
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        make(folder, args.rows, args.new)
-        columns = len(FeatureSettings().columns())
-        values_mib = args.rows * columns * 8 / 2**20
-        size_mib = (folder / "t.parquet").stat().st_size / 2**20
-        child = subprocess.run([sys.executable, __file__, "--finish", str(folder)], capture_output=True, text=True,
-                               check=True)
-        r = json.loads(child.stdout.strip().splitlines()[-1])
+    if args.child:
+        way, folder = args.child
+        r = WAYS[way](Path(folder))
+        r["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(r))
+        return
+    columns = len(FeatureSettings().columns())
+    values_mib = args.rows * columns * 8 / 2**20
+    results = {}
+    for way in WAYS:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            # Every step in a process of its own: a child inherits its parent's peak memory.
+            subprocess.run([sys.executable, __file__, "--make", str(folder), "--rows", str(args.rows), "--new",
+                            str(args.new)], check=True)
+            size_mib = (folder / "t.parquet").stat().st_size / 2**20
+            child = subprocess.run([sys.executable, __file__, "--child", way, str(folder)], capture_output=True,
+                                   text=True, check=True)
+            results[way] = json.loads(child.stdout.strip().splitlines()[-1])
     print(f"{args.rows} rows x {columns} feature columns ({values_mib:.0f} MiB of float64 values, {size_mib:.0f} MiB "
           f"of Parquet), {args.new} clips in the journal")
-    print(f"  read {r['read']:.1f} s, fold the journal in {r['fold']:.1f} s, write {r['write']:.1f} s; "
-          f"{r['rows']} rows; peak memory {r['peak_mib']:.0f} MiB = {r['peak_mib'] / values_mib:.1f}x the values")
+    for way, r in results.items():
+        print(f"  {way:12s}: resume {r['resume']:.1f} s, finish {r['finish']:.1f} s; {r['rows']} rows; "
+              f"peak memory {r['peak_mib']:.0f} MiB = {r['peak_mib'] / values_mib:.2f}x the values")
+    s, m = results["streamed"], results["in memory"]
+    print(f"  streamed / in memory: time {(s['resume'] + s['finish']) / (m['resume'] + m['finish']):.2f}x, "
+          f"peak memory {s['peak_mib'] / m['peak_mib']:.2f}x")
 
+
+def imports_only(folder):
+    """Nothing: the peak memory of a process that has imported featurize (librosa, numba, pyarrow)."""
+    return {"resume": 0.0, "finish": 0.0, "rows": 0}
+
+
+WAYS = {"streamed": streamed, "in memory": in_memory, "imports only": imports_only}
 
 if __name__ == "__main__":
     main()

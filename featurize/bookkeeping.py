@@ -1,18 +1,33 @@
 """The feature table's bookkeeping: what is done, what is left to compute, and folding finished clips in.
 
 :func:`featurize.run.featurize` asks it what to analyse (:func:`plan`), starts from the table and
-any journal a killed run left (:func:`resume`), and folds finished clips into the table
-(:func:`fold`); the files themselves are kept by :mod:`featurize.table`.
+any journal a killed run left (:func:`resume`), and streams finished clips into the table
+(:func:`finish`); the files themselves are kept by :mod:`featurize.table`.
 """
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from featurize import fma
 from featurize.features import FeatureSettings
-from featurize.table import ERROR_COLUMNS, ID_COLUMNS, Journal, TableError, check_replaceable, read_errors, read_table
+from featurize.table import (
+    ERROR_COLUMNS,
+    ID_COLUMNS,
+    ROW_GROUP,
+    Journal,
+    TableError,
+    check_replaceable,
+    iter_table,
+    read_errors,
+    read_index,
+    read_metadata,
+    write_errors,
+    write_frames,
+)
 
 
 def file_state(path: Path) -> tuple[int, int]:
@@ -26,51 +41,67 @@ def file_state(path: Path) -> tuple[int, int]:
 
 
 def resume(journal: Journal, output: Path, header: dict, settings: FeatureSettings,
-           overwrite: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The table and errors to build on, with a killed run's journal folded in; starts the journal."""
+           overwrite: bool) -> tuple[dict, dict]:
+    """What is done already, with a killed run's journal counted in; starts the journal.
+
+    Returns
+    -------
+    done, failed : dict
+        ``{path: (size, mtime_ns)}`` of the clips in the table or the journal, and of the
+        clips that failed (in the error table or the journal).
+    """
     if overwrite:
         check_replaceable(output)
         journal.remove()
-        table, errors = empty_table(settings), pd.DataFrame(columns=ERROR_COLUMNS)
+        done, failed = {}, {}
     else:
-        table, errors = load_existing(output, header, settings)
-        leftovers = journal.records()  # from a run that was killed: its clips count as done
-        if leftovers:
-            check_header(leftovers[0], header, journal.path)
-            table, errors = fold(table, errors, leftovers[1:], settings)
+        done, failed = {}, {}
+        if output.exists():
+            check_header(read_metadata(output), header, output)
+            index = read_index(output)
+            done = dict(zip(index["path"], zip(index["size"].tolist(), index["mtime_ns"].tolist())))
+            errors = read_errors(output)
+            failed = dict(zip(errors["path"], zip(errors["size"].tolist(), errors["mtime_ns"].tolist())))
+        leftover = journal.header()  # a run that was killed: its clips count as done
+        if leftover is not None:
+            check_header(leftover, header, journal.path)
+            for path, (_, record) in journal.latest().items():
+                done.pop(path, None)
+                failed.pop(path, None)
+                (failed if "error" in record else done)[path] = (record["size"], record["mtime_ns"])
     if not journal.path.exists():
         journal.append(header)
-    return table, errors
+    return done, failed
 
 
-def plan(files: list[Path], rel: dict, current: dict, table: pd.DataFrame, errors: pd.DataFrame, retry_failed: bool,
+def plan(files: list[Path], rel: dict, current: dict, done: dict, failed: dict, retry_failed: bool,
          summary) -> list[Path]:
     """The files to analyse: new or changed since their row or failure (counted in `summary`)."""
-    done = {p: (s, m) for p, s, m in zip(table["path"], table["size"], table["mtime_ns"])}
-    failed_before = {p: (s, m) for p, s, m in zip(errors["path"], errors["size"], errors["mtime_ns"])}
-    summary.removed = int((~table["path"].isin(current)).sum())
+    summary.removed = sum(p not in current for p in done)
     todo = []
     for f in files:
         state = current[rel[f]]
         if done.get(rel[f]) == state:
             summary.reused += 1
-        elif failed_before.get(rel[f]) == state and not retry_failed:
+        elif failed.get(rel[f]) == state and not retry_failed:
             summary.skipped_failed += 1
         else:
             todo.append(f)
     return todo
 
 
-def empty_table(settings: FeatureSettings) -> pd.DataFrame:
-    return pd.DataFrame(columns=ID_COLUMNS + settings.columns())
+def empty_table(settings: FeatureSettings, tracks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A table of no clips with the columns and dtypes of `settings` (and FMA's `tracks`)."""
+    table = pd.DataFrame({"path": pd.Series(dtype=str), "track_id": pd.Series(dtype="Int64"),
+                          "duration": pd.Series(dtype=np.float64), "size": pd.Series(dtype=np.int64),
+                          "mtime_ns": pd.Series(dtype=np.int64)})
+    table = pd.concat([table, pd.DataFrame(np.empty((0, len(settings.columns()))), columns=settings.columns())], axis=1)
+    return table if tracks is None else with_track_metadata(table, tracks)
 
 
-def load_existing(output: Path, header: dict, settings: FeatureSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    if not output.exists():
-        return empty_table(settings), pd.DataFrame(columns=ERROR_COLUMNS)
-    table, metadata = read_table(output)
-    check_header(metadata, header, output)
-    return table, read_errors(output)
+def table_schema(settings: FeatureSettings, tracks: pd.DataFrame | None = None) -> pa.Schema:
+    """The Parquet schema of a table of `settings` (and FMA's `tracks`)."""
+    return pa.Schema.from_pandas(empty_table(settings, tracks), preserve_index=False)
 
 
 def check_header(found: dict, expected: dict, where: str | Path) -> None:
@@ -86,30 +117,87 @@ def check_header(found: dict, expected: dict, where: str | Path) -> None:
         )
 
 
-def fold(table: pd.DataFrame, errors: pd.DataFrame, records: list[dict],
-         settings: FeatureSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Table and errors with the journal's records applied, the latest record of a path winning."""
-    latest = {r["path"]: r for r in records}
-    if not latest:
-        return table, errors
-    good = [r for r in latest.values() if "values" in r]
-    bad = [r for r in latest.values() if "error" in r]
-    columns = settings.columns()
-    new_rows = pd.DataFrame(np.array([r["values"] for r in good], dtype=np.float64).reshape(len(good), len(columns)),
-                            columns=columns)
-    new_rows.insert(0, "path", [r["path"] for r in good])
-    new_rows.insert(1, "track_id", pd.array([fma.track_id_from_path(r["path"]) for r in good], dtype="Int64"))
-    new_rows.insert(2, "duration", [r["duration"] for r in good])
-    new_rows.insert(3, "size", np.array([r["size"] for r in good], dtype=np.int64))
-    new_rows.insert(4, "mtime_ns", np.array([r["mtime_ns"] for r in good], dtype=np.int64))
+def finish(output: Path, journal: Journal, current: dict, settings: FeatureSettings, metadata: dict,
+           tracks: pd.DataFrame | None = None, base: bool = True) -> tuple[int, pd.DataFrame]:
+    """Replace the table and its errors with the journal's records folded in; the journal stays.
+
+    The latest record of a clip wins; clips no longer among the `current` files leave. The
+    old table and the journal are streamed and merged in path order, a few row groups at a
+    time, so memory does not grow with the corpus (``bench/bench_table.py`` measures it).
+
+    Parameters
+    ----------
+    base : bool
+        Build on the table at `output` (False: it is being replaced, ``--overwrite``).
+
+    Returns
+    -------
+    rows : int
+        Clips in the table written.
+    errors : pd.DataFrame
+        The error table written.
+    """
+    latest = journal.latest()
+    old_errors = read_errors(output) if base else pd.DataFrame(columns=ERROR_COLUMNS)
+    bad = [r for _, r in latest.values() if "error" in r and r["path"] in current]
     new_errors = pd.DataFrame({"path": [r["path"] for r in bad], "reason": [r["error"] for r in bad],
                                "size": np.array([r["size"] for r in bad], dtype=np.int64),
                                "mtime_ns": np.array([r["mtime_ns"] for r in bad], dtype=np.int64)})
-    table = table[~table["path"].isin(latest)]
-    errors = errors[~errors["path"].isin(latest)]
-    table = new_rows if table.empty else pd.concat([table[new_rows.columns], new_rows], ignore_index=True)
-    errors = new_errors if errors.empty else pd.concat([errors, new_errors], ignore_index=True)
-    return table.sort_values("path", ignore_index=True), errors.sort_values("path", ignore_index=True)
+    old_errors = old_errors[_kept(old_errors["path"], current, latest)]
+    errors = new_errors if old_errors.empty else pd.concat([old_errors, new_errors], ignore_index=True)
+    errors = errors.sort_values("path", ignore_index=True)
+
+    columns = ID_COLUMNS + settings.columns()
+    old = (b.loc[_kept(b["path"], current, latest), columns]
+           for b in (iter_table(output) if base and output.exists() else ()))
+    fresh = _journal_rows(journal, latest, current, settings)
+    chunks = (c if tracks is None else with_track_metadata(c, tracks) for c in merge_sorted(old, fresh, "path"))
+    rows = write_frames(output, chunks, metadata, table_schema(settings, tracks))
+    write_errors(errors, output)
+    return rows, errors
+
+
+def _kept(paths: pd.Series, current: dict, latest: dict) -> np.ndarray:
+    """Which of the old table's `paths` stay: still on disk and not redone in the journal."""
+    return np.fromiter((p in current and p not in latest for p in paths), dtype=bool, count=len(paths))
+
+
+def _journal_rows(journal: Journal, latest: dict, current: dict, settings: FeatureSettings,
+                  chunk: int = ROW_GROUP) -> Iterator[pd.DataFrame]:
+    """The journal's finished clips as table rows, in path order, `chunk` clips at a time."""
+    paths = sorted(p for p, (_, r) in latest.items() if "error" not in r and p in current)
+    columns = settings.columns()
+    for start in range(0, len(paths), chunk):
+        good = [latest[p] for p in paths[start:start + chunk]]
+        values = np.array(journal.values_at(offset for offset, _ in good), dtype=np.float64)
+        records = [r for _, r in good]
+        rows = pd.DataFrame(values.reshape(len(good), len(columns)), columns=columns)
+        rows.insert(0, "path", [r["path"] for r in records])
+        rows.insert(1, "track_id", pd.array([fma.track_id_from_path(r["path"]) for r in records], dtype="Int64"))
+        rows.insert(2, "duration", [r["duration"] for r in records])
+        rows.insert(3, "size", np.array([r["size"] for r in records], dtype=np.int64))
+        rows.insert(4, "mtime_ns", np.array([r["mtime_ns"] for r in records], dtype=np.int64))
+        yield rows
+
+
+def merge_sorted(a: Iterable[pd.DataFrame], b: Iterable[pd.DataFrame], key: str) -> Iterator[pd.DataFrame]:
+    """Merge two streams of frames, each sorted by `key` across its frames, into one such stream.
+
+    Holds at most one frame of each stream (and one output frame) at a time.
+    """
+    a = (f for f in a if len(f))
+    b = (f for f in b if len(f))
+    fa, fb = next(a, None), next(b, None)
+    while fa is not None and fb is not None:
+        bound = min(fa[key].iloc[-1], fb[key].iloc[-1])  # everything up to here is in fa or fb
+        ia, ib = fa[key].searchsorted(bound, side="right"), fb[key].searchsorted(bound, side="right")
+        yield pd.concat([fa[:ia], fb[:ib]], ignore_index=True).sort_values(key, ignore_index=True, kind="stable")
+        fa = fa[ia:] if ia < len(fa) else next(a, None)
+        fb = fb[ib:] if ib < len(fb) else next(b, None)
+    for f, rest in ((fa, a), (fb, b)):
+        if f is not None:
+            yield f.reset_index(drop=True)
+            yield from rest
 
 
 def with_track_metadata(table: pd.DataFrame, tracks: pd.DataFrame) -> pd.DataFrame:
@@ -117,5 +205,5 @@ def with_track_metadata(table: pd.DataFrame, tracks: pd.DataFrame) -> pd.DataFra
     table = table.drop(columns=[c for c in fma.TRACK_COLUMNS if c in table.columns])
     joined = tracks.reindex(table["track_id"].fillna(-1).astype(int)).reset_index(drop=True)
     for i, name in enumerate(fma.TRACK_COLUMNS):
-        table.insert(len(ID_COLUMNS) + i, name, joined[name].to_numpy())
+        table.insert(len(ID_COLUMNS) + i, name, joined[name].array)
     return table

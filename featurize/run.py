@@ -15,7 +15,7 @@ from pathlib import Path
 from featurize import bookkeeping, fma
 from featurize.audio import AUDIO_EXTENSIONS, find_audio
 from featurize.features import FeatureSettings
-from featurize.table import Journal, journal_path, write_errors, write_table, writer_lock
+from featurize.table import Journal, journal_path, writer_lock
 from featurize.workers import DEFAULT_MIN_DURATION, analyse_files
 from moodclass.errors import MoodclassError
 from moodclass.infra import DEFAULT_CACHE, library_versions
@@ -115,11 +115,11 @@ def featurize(paths: Sequence[str | Path], output: str | Path | None = None, set
     header = {"settings": settings.to_dict(), "root": str(root)}
     with writer_lock(output):  # one run at a time may write a table
         journal = Journal(journal_path(output))
-        table, errors = bookkeeping.resume(journal, output, header, settings, overwrite)
+        done, failed = bookkeeping.resume(journal, output, header, settings, overwrite)
         rel = {f: f.relative_to(root).as_posix() for f in files}
         current = {rel[f]: bookkeeping.file_state(f) for f in files}
         summary = RunSummary(table=output, ignored_files=ignored)
-        todo = bookkeeping.plan(files, rel, current, table, errors, retry_failed, summary)
+        todo = bookkeeping.plan(files, rel, current, done, failed, retry_failed, summary)
         try:
             for f, result in analyse_files(todo, settings, min_duration, jobs, progress, scheduler):
                 journal.append({"path": rel[f], "size": current[rel[f]][0], "mtime_ns": current[rel[f]][1], **result})
@@ -131,18 +131,13 @@ def featurize(paths: Sequence[str | Path], output: str | Path | None = None, set
             summary.interrupted = True
         finally:
             journal.close()
-            table, errors = bookkeeping.fold(table, errors, journal.records()[1:], settings)
-            # Files no longer on disk leave the table.
-            table = table[table["path"].isin(current)].reset_index(drop=True)
-            errors = errors[errors["path"].isin(current)].reset_index(drop=True)
-            if tracks is not None:
-                table = bookkeeping.with_track_metadata(table, tracks)
             metadata = {**header, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                         "versions": library_versions(), "min_duration": min_duration}
-            write_table(table, output, metadata)
-            write_errors(errors, output)
+            # The old table and the journal, merged; files no longer on disk leave the table.
+            summary.rows, errors = bookkeeping.finish(output, journal, current, settings, metadata, tracks,
+                                                      base=not overwrite)
+            summary.errors = len(errors)
             journal.remove()
-    summary.rows, summary.errors = len(table), len(errors)
     summary.seconds = time.monotonic() - start
     return summary
 

@@ -1,5 +1,11 @@
 """The feature table on disk: Parquet with its settings in the schema metadata, written atomically.
 
+The table is one Parquet file written in row groups of a few thousand clips, so that a run
+streams it (:func:`iter_table`, :func:`write_frames`) and never holds more than a few row
+groups of it in memory, whatever the corpus. One file rather than a partitioned dataset:
+it is replaced by a single atomic rename (a folder of parts cannot be), and pandas, pyarrow,
+DuckDB and Spark read it as one table as it is.
+
 Beside ``NAME.parquet`` live ``NAME.errors.csv`` (clips that could not be analysed, with the
 reason) and, while a run is going on, ``NAME.journal`` (one JSON line per finished clip, so
 a killed run loses only the clips in flight; the next run folds it into the table).
@@ -7,7 +13,7 @@ a killed run loses only the clips in flight; the next run folds it into the tabl
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,14 +40,42 @@ class TableError(MoodclassError):
     """A feature table that cannot be used as asked; the message says why and what to do."""
 
 
+#: Clips per row group of a table: about 10 MB of values with the default columns.
+ROW_GROUP = 2048
+
+
 def write_table(df: pd.DataFrame, path: str | Path, metadata: dict) -> None:
     """Write `df` to Parquet at `path` atomically, with `metadata` (a dict) in its schema."""
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    meta = dict(table.schema.metadata or {})
+    write_frames(path, [df], metadata, pa.Schema.from_pandas(df, preserve_index=False))
+
+
+def write_frames(path: str | Path, frames: Iterable[pd.DataFrame], metadata: dict, schema: pa.Schema) -> int:
+    """Write the rows of `frames`, one after the other, as one Parquet table at `path`, atomically.
+
+    Only one frame is in memory at a time; each becomes row groups of at most :data:`ROW_GROUP`
+    rows. Every frame is converted to `schema` (the columns' types, and pandas' dtypes in its
+    metadata); `metadata` (a dict) is stored beside it.
+
+    Returns
+    -------
+    int
+        Rows written.
+    """
+    meta = dict(schema.metadata or {})
     meta[METADATA_KEY] = json.dumps(metadata, sort_keys=True).encode()
-    table = table.replace_schema_metadata(meta)
-    # Page checksums: a table damaged on disk is refused when read, never read as wrong numbers.
-    atomic_write(path, lambda tmp: pq.write_table(table, tmp, write_page_checksum=True))
+    schema = schema.with_metadata(meta)
+    rows = 0
+
+    def write(tmp):
+        nonlocal rows
+        # Page checksums: a table damaged on disk is refused when read, never read as wrong numbers.
+        with pq.ParquetWriter(tmp, schema, write_page_checksum=True) as writer:
+            for df in frames:
+                writer.write_table(pa.Table.from_pandas(df, schema=schema, preserve_index=False), ROW_GROUP)
+                rows += len(df)
+
+    atomic_write(path, write)
+    return rows
 
 
 def read_metadata(path: str | Path) -> dict:
@@ -86,15 +120,47 @@ def check_replaceable(path: str | Path) -> None:
                      "choose another --output")
 
 
+def _damaged(path, err) -> TableError:
+    return TableError(f"{path}: the table is damaged ({err}); make it again (`python -m featurize ... --overwrite`)")
+
+
 def read_table(path: str | Path) -> tuple[pd.DataFrame, dict]:
     """The table at `path` as a DataFrame, and its metadata dict."""
     metadata = read_metadata(path)
     try:
         table = pq.read_table(path, page_checksum_verification=True)
     except (pa.ArrowInvalid, OSError) as err:
-        raise TableError(f"{path}: the table is damaged ({err}); make it again "
-                         "(`python -m featurize ... --overwrite`)") from None
+        raise _damaged(path, err) from None
     return table.to_pandas(), metadata
+
+
+def iter_table(path: str | Path, columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+    """The rows of the table at `path`, a row group at a time, every page's checksum verified.
+
+    Raises
+    ------
+    TableError
+        If the file is damaged (when the damaged part is reached).
+    """
+    try:
+        # Row group by row group without pre-buffering: memory stays at about one row group
+        # (iter_batches read ahead and held 1.3x the table's values in a 20,000-row test).
+        with pq.ParquetFile(path, page_checksum_verification=True, pre_buffer=False) as f:
+            for i in range(f.metadata.num_row_groups):
+                yield f.read_row_group(i, columns=columns).to_pandas()
+    except (pa.ArrowInvalid, OSError) as err:
+        raise _damaged(path, err) from None
+
+
+def read_index(path: str | Path) -> pd.DataFrame:
+    """The `path`, `size` and `mtime_ns` of every clip in the table at `path`.
+
+    Reads, and so verifies, the whole table, a row group at a time: a damaged table is
+    found before a run starts computing, not when it writes its results.
+    """
+    keep = ["path", "size", "mtime_ns"]
+    parts = [batch[keep] for batch in iter_table(path)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=keep)
 
 
 @contextmanager
@@ -186,17 +252,48 @@ class Journal:
             self._file.close()
             self._file = None
 
-    def records(self) -> list[dict]:
-        """The complete records on disk, oldest first."""
+    def _lines(self) -> Iterator[tuple[int, dict]]:
+        """``(offset, record)`` of every complete record on disk, oldest first."""
         if not self.path.exists():
-            return []
-        out = []
-        with open(self.path, encoding="utf-8") as f:
+            return
+        with open(self.path, "rb") as f:
+            offset = 0
             for line in f:
                 try:
-                    out.append(json.loads(line))
+                    yield offset, json.loads(line)
                 except json.JSONDecodeError:
-                    continue  # the last line of a killed run
+                    pass  # the last line of a killed run
+                offset += len(line)
+
+    def records(self) -> list[dict]:
+        """The complete records on disk, oldest first (all in memory: for small journals)."""
+        return [record for _, record in self._lines()]
+
+    def header(self) -> dict | None:
+        """The first record (a run's header), or None for an empty journal."""
+        return next((record for _, record in self._lines()), None)
+
+    def latest(self) -> dict[str, tuple[int, dict]]:
+        """The latest record of each clip after the header: ``{path: (offset, record)}``.
+
+        The records' ``values`` are left out (read them with :meth:`values_at`), so that this
+        index of a 100,000-clip journal stays small.
+        """
+        out = {}
+        lines = self._lines()
+        next(lines, None)  # the header
+        for offset, record in lines:
+            record.pop("values", None)
+            out[record["path"]] = (offset, record)
+        return out
+
+    def values_at(self, offsets: Iterable[int]) -> list[list[float]]:
+        """The ``values`` of the records that start at `offsets` (from :meth:`latest`)."""
+        out = []
+        with open(self.path, "rb") as f:
+            for offset in offsets:
+                f.seek(offset)
+                out.append(json.loads(f.readline())["values"])
         return out
 
     def remove(self) -> None:
