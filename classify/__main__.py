@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     pred.add_argument("--format", choices=["table", "csv", "json"], default="table")
     pred.add_argument("--min-duration", type=arguments.float_at_least(0), default=DEFAULT_MIN_DURATION,
                       help=f"shorter clips get an error (default: {DEFAULT_MIN_DURATION:g} s)")
+    pred.add_argument("--timeline", type=arguments.float_at_least(0), metavar="SECONDS",
+                      help="also the mood of windows of this length, over each file (from one decode)")
+    pred.add_argument("--hop", type=arguments.float_at_least(0), metavar="SECONDS",
+                      help="step between window starts (default: half the --timeline window)")
     pred.add_argument("-j", "--jobs", type=arguments.jobs, default=-1,
                       help="worker processes: N, or -1 for all cores (the default), -2 for all but one")
     pred.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -262,13 +266,17 @@ def run_predict(args: argparse.Namespace) -> int:
         warnings.simplefilter("always")
         warnings.showwarning = lambda msg, *a, **k: print(f"classify: warning: {msg}", file=sys.stderr)
         model = MoodModel.load(args.model)
-    df, skipped = predict_paths(model, args.paths, jobs=args.jobs, min_duration=args.min_duration,
-                                progress=not args.quiet)
+    if args.hop is not None and args.timeline is None:
+        raise UsageError("--hop is the step of --timeline windows: give --timeline too")
+    timeline = (args.timeline, args.timeline / 2 if args.hop is None else args.hop) if args.timeline is not None else None
+    predictions = predict_paths(model, args.paths, jobs=args.jobs, min_duration=args.min_duration,
+                                progress=not args.quiet, timeline=timeline)
+    df, skipped = predictions.files, predictions.skipped
     if skipped:
         shown = ", ".join(str(p) for p in skipped[:20])
         print(f"files skipped, not audio by their ending: {len(skipped)} ({shown}"
               f"{f' and {len(skipped) - 20} more' if len(skipped) > 20 else ''})", file=sys.stderr)
-    print(format_predictions(df, args.format, model.classes))
+    print(format_predictions(predictions, args.format))
     failed = df["mood"].isna()
     if failed.any() and args.format == "table":
         print(f"{int(failed.sum())} of {len(df)} files could not be classified", file=sys.stderr)

@@ -47,6 +47,35 @@ def quadrants(valence, arousal, valence_threshold: float, arousal_threshold: flo
     return np.where(a, np.where(v, "Q1", "Q2"), np.where(v, "Q4", "Q3"))
 
 
+def are_quadrants(classes: Sequence[str]) -> bool:
+    """Whether `classes` are the four quadrants, Q1 to Q4."""
+    return sorted(map(str, classes)) == sorted(QUADRANT_NAMES)
+
+
+def valence_arousal(proba: np.ndarray, classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Valence and arousal in [-1, 1] from the probabilities of the four quadrants.
+
+    ``arousal = P(Q1) + P(Q2) - P(Q3) - P(Q4)`` and ``valence = P(Q1) + P(Q4) - P(Q2) - P(Q3)``:
+    the expected side of each axis under the model's belief. They are not ratings: a clip the
+    model is unsure of sits near 0 on both axes whatever its music, and they are only as good
+    as the quadrant probabilities.
+
+    Parameters
+    ----------
+    proba : np.ndarray [shape=(n, len(classes))]
+    classes : sequence of str
+        The columns of `proba`.
+
+    Returns
+    -------
+    (valence, arousal), or None when `classes` are not the four quadrants.
+    """
+    if not are_quadrants(classes):
+        return None
+    p = {c: np.asarray(proba)[:, i] for i, c in enumerate(classes)}
+    return p["Q1"] + p["Q4"] - p["Q2"] - p["Q3"], p["Q1"] + p["Q2"] - p["Q3"] - p["Q4"]
+
+
 def scale_midpoint(values) -> float:
     """Midpoint of the smallest common rating scale (:data:`SCALES`) that holds all `values`."""
     lo, hi = np.nanmin(values), np.nanmax(values)

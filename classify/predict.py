@@ -2,22 +2,50 @@
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from classify.dataset import feature_columns
-from classify.labels import display_name
+from classify.labels import are_quadrants, display_name, valence_arousal
 from classify.model import MoodModel
 from featurize.audio import AUDIO_EXTENSIONS, audio_under
 from featurize.features import FeatureSettings
 from featurize.table import read_table
 from featurize.workers import DEFAULT_MIN_DURATION, analyse_files
+from moodclass.errors import UsageError
+
+
+@dataclass
+class Predictions:
+    """What :func:`predict_paths` found.
+
+    Attributes
+    ----------
+    files : pd.DataFrame
+        One row per clip, in the order asked (a folder's clips sorted): ``path``, ``duration``
+        (seconds), ``mood`` (None where it failed), ``error`` (None where it worked), one
+        ``p_CLASS`` probability column per class and, for a quadrant model, ``valence`` and
+        ``arousal`` (:func:`classify.labels.valence_arousal`).
+    timeline : pd.DataFrame or None
+        With windows asked for: one row per window of each clip, ``path``, ``start``, ``end``
+        (seconds) and the columns of `files` from ``mood`` on.
+    skipped : list of Path
+        Files inside the folders given that were passed over for their ending.
+    classes : list of str
+    """
+
+    files: pd.DataFrame
+    timeline: pd.DataFrame | None
+    skipped: list
+    classes: list
 
 
 def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | None = None,
-                  min_duration: float = DEFAULT_MIN_DURATION, progress: bool = True) -> tuple[pd.DataFrame, list[Path]]:
+                  min_duration: float = DEFAULT_MIN_DURATION, progress: bool = True,
+                  timeline: tuple[float, float] | None = None) -> Predictions:
     """Predict the mood of every audio file under `paths`; ``.parquet`` paths are feature tables.
 
     Audio is analysed with exactly the model's extraction settings. A feature table must
@@ -25,23 +53,36 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
     A path that does not exist, or a file named whose ending is not an audio one, gets a row
     with its error; the others are classified all the same.
 
+    Parameters
+    ----------
+    timeline : (float, float), optional
+        Also predict the mood of windows of this length and hop, seconds, from the same decode
+        and intermediates as the whole file (:func:`featurize.features.window_features`).
+        Windows shorter than `min_duration` are refused, as are feature tables (they hold one
+        row per clip).
+
     Returns
     -------
-    df : pd.DataFrame
-        One row per clip, in the order of `paths` (a folder's clips sorted): ``path``,
-        ``mood`` (None where it failed), ``error`` (None where it worked) and one ``p_CLASS``
-        probability column per class.
-    skipped : list of Path
-        Files inside the folders given that were passed over for their ending.
+    Predictions
     """
+    if timeline:
+        window, hop = timeline
+        if window < min_duration:
+            raise UsageError(f"--timeline {window:g}: windows must last at least {min_duration:g} s, the shortest "
+                             "clip the model's features are computed on (--min-duration)")
+        if hop <= 0:
+            raise UsageError(f"--hop {hop:g}: give a positive number of seconds")
     entries, skipped = [], []  # entries: a finished row (dict), or a Path to analyse
     for given in paths:
         if str(given).endswith(".parquet"):
+            if timeline:
+                raise UsageError(f"{given}: --timeline needs audio; a feature table holds one row per clip")
             table, metadata = read_table(given)
             settings = FeatureSettings.from_dict(metadata["settings"])
             model.check_settings(settings)
             _, X = feature_columns(table, settings)
-            entries += _rows(model, table["path"].tolist(), model.predict_proba(X, settings))
+            entries += _rows(model, model.predict_proba(X, settings), path=table["path"].tolist(),
+                             duration=table["duration"].tolist())
             continue
         try:
             found, passed_over = audio_under(given)
@@ -57,44 +98,114 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
     if not entries:
         raise FileNotFoundError(f"no audio files under {', '.join(map(str, paths))}")
     files = list(dict.fromkeys(e for e in entries if isinstance(e, Path)))
-    records = dict(analyse_files(files, model.settings, min_duration, jobs, progress)) if files else {}
+    records = dict(analyse_files(files, model.settings, min_duration, jobs, progress, windows=timeline)) if files else {}
     done = [f for f in files if "error" not in records[f]]
     proba = {}
     if done:
         X = np.array([records[f]["values"] for f in done])
-        proba = dict(zip(done, _rows(model, [str(f) for f in done], model.predict_proba(X, model.settings))))
+        rows = _rows(model, model.predict_proba(X, model.settings), path=[str(f) for f in done],
+                     duration=[records[f]["duration"] for f in done])
+        proba = dict(zip(done, rows))
     rows = [e if isinstance(e, dict) else proba.get(e) or {"path": str(e), "mood": None, "error": records[e]["error"]}
             for e in entries]
-    columns = ["path", "mood", "error"] + [f"p_{c}" for c in model.classes]
-    return pd.DataFrame(rows, columns=columns), skipped
+    extra = ["valence", "arousal"] if are_quadrants(model.classes) else []
+    columns = ["path", "duration", "mood", "error"] + [f"p_{c}" for c in model.classes] + extra
+    windows = None
+    if timeline:
+        parts = []
+        for f in done:
+            w = records[f]["windows"]
+            parts += _rows(model, model.predict_proba(np.array(w["values"]), model.settings), path=[str(f)] * len(w["start"]),
+                           start=w["start"], end=w["end"])
+        windows = pd.DataFrame(parts, columns=["path", "start", "end"] + columns[2:])
+    return Predictions(pd.DataFrame(rows, columns=columns), windows, skipped, list(model.classes))
 
 
-def _rows(model, paths, proba):
+def _rows(model, proba, **columns):
+    """Prediction rows: the given `columns` (lists), then mood, error, probabilities, valence and arousal."""
     classes = np.array(model.classes)
-    return [{"path": p, "mood": classes[np.argmax(pr)], "error": None,
-             **{f"p_{c}": float(v) for c, v in zip(classes, pr)}} for p, pr in zip(paths, proba)]
+    va = valence_arousal(proba, model.classes)
+    out = []
+    for i, pr in enumerate(proba):
+        row = {name: values[i] for name, values in columns.items()}
+        row.update({"mood": classes[np.argmax(pr)], "error": None, **{f"p_{c}": float(v) for c, v in zip(classes, pr)}})
+        if va is not None:
+            row.update(valence=float(va[0][i]), arousal=float(va[1][i]))
+        out.append(row)
+    return out
 
 
-def format_predictions(df: pd.DataFrame, fmt: str, classes: Sequence[str]) -> str:
-    """Predictions as text: ``table`` for people, ``csv`` or ``json`` for programs."""
+def format_predictions(predictions: Predictions, fmt: str) -> str:
+    """Predictions as text: ``table`` for people, ``csv`` or ``json`` for programs.
+
+    With a timeline, ``csv`` gives each file's row (``scope`` 'file') followed by its windows'
+    (``scope`` 'window'), ``json`` a ``timeline`` list in each file's record, and ``table``
+    a block of windows under the files.
+    """
+    files, windows, classes = predictions.files, predictions.timeline, predictions.classes
     if fmt == "csv":
-        return df.to_csv(index=False, float_format="%.4f").rstrip("\n")
+        if windows is None:
+            return files.to_csv(index=False, float_format="%.4f").rstrip("\n")
+        whole = files.assign(scope="file", start=0.0, end=files["duration"]).drop(columns="duration")
+        parts = whole.assign(order=np.arange(len(whole)), sub=-1)
+        order = dict(zip(files["path"], range(len(files))))
+        parts = pd.concat([parts, windows.assign(scope="window", error=None, order=windows["path"].map(order),
+                                                 sub=np.arange(len(windows)))])
+        parts = parts.sort_values(["order", "sub"], kind="stable")
+        columns = ["path", "scope", "start", "end"] + [c for c in whole.columns if c not in ("path", "scope", "start", "end")]
+        return parts[columns].to_csv(index=False, float_format="%.4f").rstrip("\n")
     if fmt == "json":
+        by_path = {} if windows is None else {p: w for p, w in windows.groupby("path", sort=False)}
         records = []
-        for r in df.to_dict("records"):
-            failed = pd.isna(r["mood"])
-            rec = {"path": r["path"], "mood": None if failed else r["mood"], "error": r["error"] if failed else None}
-            if not failed:
-                rec["probabilities"] = {c: round(r[f"p_{c}"], 4) for c in classes}
-            records.append(rec)
+        for r in files.to_dict("records"):
+            records.append(_json_record(r, classes))
+            if r["path"] in by_path:
+                records[-1]["timeline"] = [_json_record(w, classes) for w in
+                                           by_path[r["path"]].drop(columns="path").to_dict("records")]
         return json.dumps(records, indent=2)
-    width = min(60, max(len(p) for p in df["path"]))
+    return _text_table(files, classes) + ("" if windows is None else "\n\n" + _text_timeline(windows, classes))
+
+
+def _json_record(r: dict, classes) -> dict:
+    failed = pd.isna(r["mood"])
+    rec = {k: r[k] for k in ("path", "start", "end", "duration") if k in r and not pd.isna(r[k])}
+    rec.update(mood=None if failed else r["mood"], error=r["error"] if failed else None)
+    if not failed:
+        rec["probabilities"] = {c: round(r[f"p_{c}"], 4) for c in classes}
+        rec.update({k: round(r[k], 4) for k in ("valence", "arousal") if k in r})
+    return rec
+
+
+def _text_table(files: pd.DataFrame, classes) -> str:
+    va = "valence" in files.columns
+    width = min(60, max(len(p) for p in files["path"]))
     head = f"{'file':{width}s}  {'mood':22s}" + "".join(f"{c:>8s}" for c in classes)
-    lines = [head]
-    for r in df.to_dict("records"):
+    lines = [head + (f"{'valence':>9s}{'arousal':>9s}" if va else "")]
+    for r in files.to_dict("records"):
         path = r["path"] if len(r["path"]) <= width else "…" + r["path"][-(width - 1):]
         if pd.isna(r["mood"]):
             lines.append(f"{path:{width}s}  ERROR: {r['error']}")
         else:
-            lines.append(f"{path:{width}s}  {display_name(r['mood']):22s}" + "".join(f"{r[f'p_{c}']:8.2f}" for c in classes))
+            lines.append(f"{path:{width}s}  {display_name(r['mood']):22s}" + "".join(f"{r[f'p_{c}']:8.2f}" for c in classes)
+                         + (f"{r['valence']:+9.2f}{r['arousal']:+9.2f}" if va else ""))
     return "\n".join(lines)
+
+
+def _text_timeline(windows: pd.DataFrame, classes) -> str:
+    va = "valence" in windows.columns
+    blocks = []
+    for path, w in windows.groupby("path", sort=False):
+        lines = [f"{path}:", f"  {'window':13s}  {'mood':22s}" + "".join(f"{c:>8s}" for c in classes)
+                 + (f"{'valence':>9s}{'arousal':>9s}" if va else "")]
+        for r in w.to_dict("records"):
+            span = f"{_clock(r['start'])}-{_clock(r['end'])}"
+            lines.append(f"  {span:13s}  {display_name(r['mood']):22s}" + "".join(f"{r[f'p_{c}']:8.2f}" for c in classes)
+                         + (f"{r['valence']:+9.2f}{r['arousal']:+9.2f}" if va else ""))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _clock(seconds: float) -> str:
+    """``m:ss`` of a time in seconds."""
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m}:{s:02d}"

@@ -244,6 +244,47 @@ class Clip:
         )
 
 
+def _sliced(name):
+    """A property giving frames ``[start, stop)`` of the whole clip's intermediate `name`."""
+    return property(lambda self: getattr(self.clip, name)[..., self.start:self.stop],
+                    doc=f"The whole clip's ``{name}``, frames ``[start, stop)``.")
+
+
+class ClipWindow(Clip):
+    """Frames ``[start, stop)`` of a :class:`Clip`, analysed like a clip of its own.
+
+    Its intermediates are the whole clip's, sliced: the windows of a file share one STFT, one
+    CQT and one onset envelope, computed once. Each frame of these depends only on the audio
+    around it, so a window's frames are those a separate analysis of its audio would give,
+    except near its edges, where the neighbouring audio stands in for padding: within half an
+    FFT, and for the tempogram within its 384-frame autocorrelation window (about 9 s).
+
+    Parameters
+    ----------
+    clip : Clip
+    start, stop : int
+        Frame range.
+    """
+
+    def __init__(self, clip, start, stop):
+        self.y = clip.y[start * clip.hop:stop * clip.hop]
+        self.sr, self.n_fft, self.hop = clip.sr, clip.n_fft, clip.hop
+        self.clip, self.start, self.stop = clip, start, stop
+
+    tuning = property(lambda self: self.clip.tuning, doc="The whole clip's tuning estimate.")
+    stft_magnitude = _sliced("stft_magnitude")
+    stft_power = _sliced("stft_power")
+    stft_log_power = _sliced("stft_log_power")
+    cqt = _sliced("cqt")
+    chroma = _sliced("chroma")
+    mel_power = _sliced("mel_power")
+    mel_db = _sliced("mel_db")
+    mfcc = _sliced("mfcc")
+    rms = _sliced("rms")
+    onset_envelope = _sliced("onset_envelope")
+    tempogram = _sliced("tempogram")
+
+
 def zero_crossing_rate(y: np.ndarray, frame_length: int, hop_length: int, threshold: float = 1e-10) -> np.ndarray:
     """``librosa.feature.zero_crossing_rate(y, frame_length=..., hop_length=...)``, equal values.
 
@@ -418,7 +459,11 @@ def extract_features(y: np.ndarray, settings: FeatureSettings) -> np.ndarray:
     np.ndarray [shape=(len(settings.columns()),)], float64
         Values in the order of ``settings.columns()``.
     """
-    clip = Clip(y, settings)
+    return clip_features(Clip(y, settings), settings)
+
+
+def clip_features(clip: Clip, settings: FeatureSettings) -> np.ndarray:
+    """Feature vector of a :class:`Clip` (or :class:`ClipWindow`); see :func:`extract_features`."""
     parts = []
     for name in settings.families:
         family = FAMILIES[name]
@@ -427,3 +472,46 @@ def extract_features(y: np.ndarray, settings: FeatureSettings) -> np.ndarray:
             values = np.stack([STATS[s](values) for s in settings.stats], axis=1).ravel()
         parts.append(np.asarray(values, dtype=np.float64))
     return np.concatenate(parts)
+
+
+def window_starts(duration: float, *, window: float, hop: float) -> np.ndarray:
+    """Start times (s) of `window`-second windows every `hop` seconds over `duration` seconds.
+
+    The last window ends at the end of the clip, so the tail is covered; a clip shorter than
+    one window is one window.
+    """
+    if window <= 0 or hop <= 0:
+        raise ValueError(f"window and hop must be positive, not {window} and {hop}")
+    if duration <= window:
+        return np.zeros(1)
+    starts = np.arange(0.0, duration - window + 1e-9, hop)
+    if starts[-1] + window < duration - 1e-9:
+        starts = np.append(starts, duration - window)
+    return starts
+
+
+def window_features(clip: Clip, settings: FeatureSettings, *, window: float,
+                    hop: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Feature vectors of overlapping windows of a clip, from one pass of its intermediates.
+
+    Parameters
+    ----------
+    clip : Clip
+        The whole clip; its intermediates are computed once (or reused) and sliced.
+    settings : FeatureSettings
+    window, hop : float
+        Window length and the step between window starts, in seconds.
+
+    Returns
+    -------
+    starts, ends : np.ndarray [shape=(w,)]
+        Each window's start and end, seconds (see :func:`window_starts`).
+    X : np.ndarray [shape=(w, len(settings.columns()))]
+        Each window's features, as :func:`extract_features` gives a clip's (see :class:`ClipWindow`).
+    """
+    duration = len(clip.y) / clip.sr
+    starts = window_starts(duration, window=window, hop=hop)
+    ends = np.minimum(starts + window, duration)
+    X = np.array([clip_features(ClipWindow(clip, round(a * clip.fps), round(b * clip.fps)), settings)
+                  for a, b in zip(starts, ends)])
+    return starts, ends, X

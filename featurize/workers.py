@@ -10,26 +10,40 @@ from joblib import effective_n_jobs
 from threadpoolctl import threadpool_limits
 
 from featurize.audio import AudioError, load_audio
-from featurize.features import FeatureSettings, extract_features
+from featurize.features import Clip, FeatureSettings, clip_features, window_features
 from moodclass.infra import progress_bar
 
 #: Clips shorter than this many seconds are recorded as failures.
 DEFAULT_MIN_DURATION = 5.0
 
 
-def analyse_file(path: Path, settings: FeatureSettings, min_duration: float) -> dict:
-    """Features of one file as a journal record: ``{'duration', 'values'}`` or ``{'error'}``; never raises."""
+def analyse_file(path: Path, settings: FeatureSettings, min_duration: float,
+                 windows: tuple[float, float] | None = None) -> dict:
+    """Features of one file as a journal record: ``{'duration', 'values'}`` or ``{'error'}``; never raises.
+
+    With `windows` = ``(window, hop)`` seconds the record also has ``'windows'``: the
+    ``'start'``, ``'end'`` and ``'values'`` of each window (:func:`featurize.features.window_features`),
+    from the same decode and intermediates as the whole file's.
+    """
     try:
         y = load_audio(path, settings.sr, min_duration)
-        values = extract_features(y, settings)
+        clip = Clip(y, settings)
+        values = clip_features(clip, settings)
+        if windows:
+            starts, ends, X = window_features(clip, settings, window=windows[0], hop=windows[1])
+            values = np.concatenate([values, X.ravel()])  # checked for non-finite values with the file's
     except AudioError as err:
         return {"error": str(err)}
     except Exception as err:  # a clip that breaks an analysis must not stop the run
         return {"error": f"analysis failed: {type(err).__name__}: {err}"}
     if not np.all(np.isfinite(values)):
-        bad = settings.columns()[int(np.flatnonzero(~np.isfinite(values))[0])]
+        columns = settings.columns()
+        bad = columns[int(np.flatnonzero(~np.isfinite(values))[0]) % len(columns)]
         return {"error": f"analysis gave a non-finite value (first in {bad})"}
-    return {"duration": len(y) / settings.sr, "values": values.tolist()}
+    record = {"duration": len(y) / settings.sr, "values": values[:len(settings.columns())].tolist()}
+    if windows:
+        record["windows"] = {"start": starts.tolist(), "end": ends.tolist(), "values": X.tolist()}
+    return record
 
 
 def _init_worker():
@@ -39,7 +53,8 @@ def _init_worker():
 
 
 def analyse_files(files: Sequence[Path], settings: FeatureSettings, min_duration: float = DEFAULT_MIN_DURATION,
-                  jobs: int | None = None, progress: bool = True, scheduler: str | None = None) -> Iterator[tuple[Path, dict]]:
+                  jobs: int | None = None, progress: bool = True, scheduler: str | None = None,
+                  windows: tuple[float, float] | None = None) -> Iterator[tuple[Path, dict]]:
     """Analyse audio files in parallel, yielding ``(file, record)`` as each one finishes.
 
     Parameters
@@ -57,6 +72,9 @@ def analyse_files(files: Sequence[Path], settings: FeatureSettings, min_duration
         Analyse on a Dask cluster instead of local processes: a scheduler's address
         (``tcp://host:8786``), or ``'local'`` for a LocalCluster on this machine (see
         :mod:`featurize.cluster`); `jobs` is then the cluster's business.
+    windows : (float, float), optional
+        Also analyse windows of this length and hop, seconds (see :func:`analyse_file`); not
+        with `scheduler`.
 
     Yields
     ------
@@ -69,13 +87,15 @@ def analyse_files(files: Sequence[Path], settings: FeatureSettings, min_duration
     failed = 0
     try:
         if scheduler:
+            if windows:
+                raise ValueError("windows are analysed by local processes only")
             from featurize.cluster import analyse_on_cluster  # Dask is imported only when asked for
 
             results = analyse_on_cluster(files, settings, min_duration, scheduler)
         elif jobs == 1:
-            results = ((f, analyse_file(f, settings, min_duration)) for f in files)
+            results = ((f, analyse_file(f, settings, min_duration, windows)) for f in files)
         else:
-            results = _parallel(files, settings, min_duration, jobs)
+            results = _parallel(files, settings, min_duration, jobs, windows)
         for f, result in results:
             failed += "error" in result
             bar.update(1)
@@ -86,7 +106,7 @@ def analyse_files(files: Sequence[Path], settings: FeatureSettings, min_duration
         bar.close()
 
 
-def _parallel(files, settings, min_duration, jobs):
+def _parallel(files, settings, min_duration, jobs, windows):
     pending = {}
     queue = iter(files)
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
@@ -96,7 +116,7 @@ def _parallel(files, settings, min_duration, jobs):
                     f = next(queue, None)
                     if f is None:
                         break
-                    pending[pool.submit(analyse_file, f, settings, min_duration)] = f
+                    pending[pool.submit(analyse_file, f, settings, min_duration, windows)] = f
                 if not pending:
                     return
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
