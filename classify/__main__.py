@@ -14,6 +14,7 @@ from classify.labels import QUADRANT_NAMES
 from classify.model import DEFAULT_MODEL, MODEL_SUFFIX, ModelFileError, MoodModel, SettingsMismatchError
 from classify.pipelines import CLASSIFIERS, DEFAULT_CLASSIFIERS, make_classifier
 from classify.predict import format_predictions, predict_paths
+from classify.report import check_report_folder, write_report
 from featurize.workers import DEFAULT_MIN_DURATION
 from moodclass import arguments
 from moodclass.errors import MoodclassError, UsageError
@@ -97,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also the mood of windows of this length, over each file (from one decode)")
     pred.add_argument("--hop", type=arguments.float_at_least(0), metavar="SECONDS",
                       help="step between window starts (default: half the --timeline window)")
+    pred.add_argument("--report", type=Path, metavar="DIR",
+                      help="also write pictures and an index.html to open in a browser into this new folder")
     pred.add_argument("-j", "--jobs", type=arguments.jobs, default=-1,
                       help="worker processes: N, or -1 for all cores (the default), -2 for all but one")
     pred.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -269,6 +272,8 @@ def run_predict(args: argparse.Namespace) -> int:
     if args.hop is not None and args.timeline is None:
         raise UsageError("--hop is the step of --timeline windows: give --timeline too")
     timeline = (args.timeline, args.timeline / 2 if args.hop is None else args.hop) if args.timeline is not None else None
+    if args.report:
+        check_report_folder(args.report)  # before the analysis, not after
     predictions = predict_paths(model, args.paths, jobs=args.jobs, min_duration=args.min_duration,
                                 progress=not args.quiet, timeline=timeline)
     df, skipped = predictions.files, predictions.skipped
@@ -277,6 +282,9 @@ def run_predict(args: argparse.Namespace) -> int:
         print(f"files skipped, not audio by their ending: {len(skipped)} ({shown}"
               f"{f' and {len(skipped) - 20} more' if len(skipped) > 20 else ''})", file=sys.stderr)
     print(format_predictions(predictions, args.format))
+    if args.report:
+        page = write_report(predictions, args.report, title=f"Moods of {', '.join(map(str, args.paths))}"[:200])
+        print(f"report: {page} (open it in a browser)", file=sys.stderr)
     failed = df["mood"].isna()
     if failed.any() and args.format == "table":
         print(f"{int(failed.sum())} of {len(df)} files could not be classified", file=sys.stderr)

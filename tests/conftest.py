@@ -55,3 +55,21 @@ BAD_REASONS = {
     "short.mp3": "too short",
     "silent.flac": "silent",
 }
+
+
+@pytest.fixture(scope="session")
+def quadrant_model(demo_corpus, tmp_path_factory):
+    """A logistic-regression model of the four quadrants, trained on the demo corpus (a few families)."""
+    from classify.dataset import load_dataset
+    from classify.model import MoodModel
+    from classify.pipelines import make_classifier
+    from featurize.features import FeatureSettings
+    from featurize.run import featurize
+
+    settings = FeatureSettings(families=("chroma", "tonnetz", "contrast", "zcr", "rms", "key", "mfcc"))
+    folder = tmp_path_factory.mktemp("quadrant-model")
+    featurize([demo_corpus], output=folder / "demo.parquet", settings=settings, jobs=2, progress=False)
+    data = load_dataset(folder / "demo.parquet", labels="folder")
+    path = folder / "m.skops"
+    MoodModel.fit(make_classifier("logreg", families=settings.column_families()), data, "logreg", 0).save(path)
+    return path

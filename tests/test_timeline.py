@@ -9,25 +9,10 @@ import pytest
 from conftest import SR, write_clip
 
 from classify.__main__ import main as classify_main
-from classify.dataset import load_dataset
 from classify.labels import valence_arousal
-from classify.model import MoodModel
-from classify.pipelines import make_classifier
 from featurize.demo import synth_clip
 from featurize.features import Clip, FeatureSettings, extract_features, window_features, window_starts
 from featurize.run import featurize
-
-SETTINGS = FeatureSettings(families=("chroma", "tonnetz", "contrast", "zcr", "rms", "key", "mfcc"))
-
-
-@pytest.fixture(scope="module")
-def model(demo_corpus, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("timeline")
-    featurize([demo_corpus], output=folder / "demo.parquet", settings=SETTINGS, jobs=2, progress=False)
-    data = load_dataset(folder / "demo.parquet", labels="folder")
-    path = folder / "m.skops"
-    MoodModel.fit(make_classifier("logreg", families=SETTINGS.column_families()), data, "logreg", 0).save(path)
-    return path
 
 
 def test_valence_and_arousal_are_the_expected_side_of_each_axis():
@@ -64,10 +49,10 @@ def test_each_window_hears_its_own_part_of_the_clip():
     assert X[1, columns.index("rms_energy_mean")] == pytest.approx(alone[0], rel=0.02)
 
 
-def test_timeline_follows_a_song_whose_mood_changes(model, tmp_path, capsys):
+def test_timeline_follows_a_song_whose_mood_changes(quadrant_model, tmp_path, capsys):
     song = write_clip(tmp_path / "song.wav", np.concatenate([synth_clip("Q1", 6.0, SR, seed=5),
                                                               synth_clip("Q3", 6.0, SR, seed=6)]))
-    assert classify_main(["predict", str(song), "--model", str(model), "--timeline", "6", "--hop", "6",
+    assert classify_main(["predict", str(song), "--model", str(quadrant_model), "--timeline", "6", "--hop", "6",
                           "--format", "csv", "-q", "-j", "1"]) == 0
     rows = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert rows["scope"].tolist() == ["file", "window", "window"]
@@ -79,21 +64,21 @@ def test_timeline_follows_a_song_whose_mood_changes(model, tmp_path, capsys):
     assert windows["arousal"].iloc[0] > windows["arousal"].iloc[1]
     assert rows[["valence", "arousal"]].abs().le(1).all().all()
     # The default hop is half the window; json nests the windows under their file.
-    assert classify_main(["predict", str(song), "--model", str(model), "--timeline", "6", "--format", "json", "-q",
+    assert classify_main(["predict", str(song), "--model", str(quadrant_model), "--timeline", "6", "--format", "json", "-q",
                           "-j", "1"]) == 0
     [record] = json.loads(capsys.readouterr().out)
     assert [w["start"] for w in record["timeline"]] == [0, 3, 6] and record["duration"] == pytest.approx(12)
     assert set(record) >= {"valence", "arousal", "probabilities"}
 
 
-def test_timeline_refuses_windows_too_short_and_feature_tables(model, tmp_path, capsys):
+def test_timeline_refuses_windows_too_short_and_feature_tables(quadrant_model, tmp_path, capsys):
     song = write_clip(tmp_path / "song.wav", synth_clip("Q2", 6.0, SR, seed=5))
-    assert classify_main(["predict", str(song), "--model", str(model), "--timeline", "2", "-q"]) == 2
+    assert classify_main(["predict", str(song), "--model", str(quadrant_model), "--timeline", "2", "-q"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--timeline 2: windows must last at least 5 s" in err
-    assert classify_main(["predict", str(song), "--model", str(model), "--hop", "2", "-q"]) == 2
+    assert classify_main(["predict", str(song), "--model", str(quadrant_model), "--hop", "2", "-q"]) == 2
     assert "give --timeline too" in capsys.readouterr().err
     table = tmp_path / "t.parquet"
-    featurize([tmp_path], output=table, settings=SETTINGS, jobs=1, progress=False)
-    assert classify_main(["predict", str(table), "--model", str(model), "--timeline", "6", "-q"]) == 2
+    featurize([tmp_path], output=table, settings=FeatureSettings(families=("rms",)), jobs=1, progress=False)
+    assert classify_main(["predict", str(table), "--model", str(quadrant_model), "--timeline", "6", "-q"]) == 2
     assert "--timeline needs audio" in capsys.readouterr().err
