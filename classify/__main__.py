@@ -38,7 +38,9 @@ examples:
 
 def _common(p):
     p.add_argument("--features", type=Path, metavar="TABLE",
-                   help="feature table from `python -m featurize` (default: the newest under cache/features/)")
+                   help="feature table from `python -m featurize` (default: the newest under cache/features/), or "
+                   "features computed elsewhere: FMA's features.csv, a Spotify-style CSV, any CSV or Parquet file "
+                   "with an id or path column and numeric feature columns")
     p.add_argument("--labels", default="folder", metavar="SOURCE",
                    help="'folder' (parent folder names, the default), 'fma-echonest', or a CSV keyed by path or "
                    "track_id with a class column or valence and arousal columns")

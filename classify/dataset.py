@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from classify.labels import GROUP_ALIASES, LabelError, csv_labels, echonest_labels, folder_labels
+from classify.foreign import ForeignFeatures, is_foreign, read_foreign
+from classify.labels import GROUP_ALIASES, LabelError, csv_labels, echonest_labels, folder_labels, label_columns
 from featurize import fma
 from featurize.features import FeatureSettings
 from featurize.table import TableError, read_table
@@ -51,6 +52,22 @@ def combine(datasets: Sequence[Dataset], names: Sequence[str]) -> Dataset:
                    [f"{n}:{p}" for d, n in zip(datasets, names) for p in d.paths], first.feature_columns,
                    first.settings, Path(" + ".join(str(d.table) for d in datasets)), first.table_metadata,
                    [m for d in datasets for m in d.messages])
+
+
+def _without_label_columns(features: ForeignFeatures, labels_csv, label_column, messages: list) -> ForeignFeatures:
+    """`features` without the columns the labels come from (a table's own valence may be its labels)."""
+    try:
+        used = label_columns(pd.read_csv(labels_csv, nrows=0).columns, label_column, labels_csv)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError, LabelError):
+        return features  # csv_labels reports it
+    dropped = [c for c in features.names if c.lower() in {u.lower() for u in used}]
+    if not dropped:
+        return features
+    messages.append(f"columns the labels come from, left out of the features: {', '.join(dropped)}")
+    kept = tuple(c for c in features.names if c not in dropped)
+    if not kept:
+        raise TableError(f"{features.source}: its only numeric columns are the labels' ({', '.join(dropped)})")
+    return ForeignFeatures(features.source, features.layout, kept)
 
 
 def default_table(cache: str | Path = DEFAULT_CACHE) -> Path:
@@ -105,12 +122,22 @@ def load_dataset(table_path: str | Path | None = None, labels: str | Path = "fol
     Dataset
     """
     table_path = Path(table_path) if table_path else default_table()
-    table, metadata = read_table(table_path)
-    settings = FeatureSettings.from_dict(metadata["settings"])
-    columns, values = feature_columns(table, settings)
-    messages = [f"features: {table_path} ({len(table)} clips, {len(columns)} features)"]
-    if metadata_dir is None and metadata.get("root"):
-        metadata_dir = fma.find_metadata(metadata["root"])
+    if is_foreign(table_path):
+        table, settings, messages = read_foreign(table_path)
+        metadata = {"settings": settings.to_dict()}
+        if isinstance(labels, (str, Path)) and str(labels).lower().endswith(".csv") and Path(labels).is_file():
+            settings = _without_label_columns(settings, labels, label_column, messages)
+        columns, values = settings.columns(), table[settings.columns()].to_numpy(dtype=np.float64)
+        if metadata_dir is None:  # FMA's features.csv lies in fma_metadata, beside tracks.csv
+            here = table_path.parent
+            metadata_dir = here if (here / "tracks.csv").is_file() else fma.find_metadata(here)
+    else:
+        table, metadata = read_table(table_path)
+        settings = FeatureSettings.from_dict(metadata["settings"])
+        columns, values = feature_columns(table, settings)
+        messages = [f"features: {table_path} ({len(table)} clips, {len(columns)} features)"]
+        if metadata_dir is None and metadata.get("root"):
+            metadata_dir = fma.find_metadata(metadata["root"])
 
     extra = table
     if labels == "folder":

@@ -118,7 +118,8 @@ def match_paths(table_paths: Sequence[str], label_paths: Sequence[str]) -> np.nd
 
 def csv_labels(table: pd.DataFrame, csv_path: str | Path, label_column: str | None = None,
                thresholds: tuple[float | None, float | None] = (None, None)) -> tuple[pd.Series, pd.DataFrame, str]:
-    """Labels from a CSV keyed by ``path`` (or ``file``...) or ``track_id``.
+    """Labels from a CSV keyed by ``path`` (or ``file``...) or ``track_id``, or for a foreign
+    table (:mod:`classify.foreign`) by the column that names its rows.
 
     The CSV holds a class column (`label_column`, or the first of quadrant, label, class,
     mood, emotion), or numeric ``valence`` and ``arousal`` (or ``energy``) columns that map
@@ -142,7 +143,12 @@ def csv_labels(table: pd.DataFrame, csv_path: str | Path, label_column: str | No
         raise LabelError(f"{csv_path}: not a readable CSV ({err})") from None
     cols = {c.lower(): c for c in df.columns}
     path_col = next((cols[c] for c in _PATH_COLUMNS if c in cols), None)
-    if path_col is not None:
+    own = str(table.attrs.get("id_column", "")).lower()  # the id column of a foreign table (classify.foreign)
+    if own and own in cols and own not in _PATH_COLUMNS:
+        index = {p: i for i, p in enumerate(table["path"])}
+        rows = np.array([index.get(str(v), -1) for v in df[cols[own]]])
+        key = f"'{cols[own]}'"
+    elif path_col is not None:
         rows = match_paths(table["path"].tolist(), df[path_col].astype(str).tolist())
         key = f"'{path_col}'"
     elif "track_id" in cols and "track_id" in table:
@@ -152,26 +158,16 @@ def csv_labels(table: pd.DataFrame, csv_path: str | Path, label_column: str | No
     else:
         raise LabelError(f"{csv_path}: needs a 'path' or 'track_id' column to find the clips; it has {list(df.columns)}")
 
-    if label_column:
-        if label_column not in df.columns:
-            raise LabelError(f"{csv_path}: no column {label_column!r}; it has {list(df.columns)}")
-        values, how = df[label_column].astype(object), f"column '{label_column}'"
-    elif any(c in cols for c in _LABEL_COLUMNS):
-        name = next(cols[c] for c in _LABEL_COLUMNS if c in cols)
-        values, how = df[name].astype(object), f"column '{name}'"
-    elif "valence" in cols and any(c in cols for c in _AROUSAL_COLUMNS):
-        v = pd.to_numeric(df[cols["valence"]], errors="coerce")
-        a_name = next(cols[c] for c in _AROUSAL_COLUMNS if c in cols)
-        a = pd.to_numeric(df[a_name], errors="coerce")
+    used = label_columns(df.columns, label_column, csv_path)
+    if len(used) == 1:
+        values, how = df[used[0]].astype(object), f"column '{used[0]}'"
+    else:
+        v = pd.to_numeric(df[used[0]], errors="coerce")
+        a = pd.to_numeric(df[used[1]], errors="coerce")
         vt = thresholds[0] if thresholds[0] is not None else scale_midpoint(v)
         at = thresholds[1] if thresholds[1] is not None else scale_midpoint(a)
         values = pd.Series(quadrants(v, a, vt, at), dtype=object).where(v.notna() & a.notna(), None)
-        how = f"quadrants of 'valence' (threshold {vt:g}) and '{a_name}' (threshold {at:g})"
-    else:
-        raise LabelError(
-            f"{csv_path}: no label column ({', '.join(_LABEL_COLUMNS)}, or valence and arousal); "
-            f"name one with --label-column; it has {list(df.columns)}"
-        )
+        how = f"quadrants of '{used[0]}' (threshold {vt:g}) and '{used[1]}' (threshold {at:g})"
     hit = rows >= 0
     _refuse_conflicts(table, rows[hit], values[hit].to_numpy(), csv_path)
     labels = pd.Series([None] * len(table), dtype=object)
@@ -180,6 +176,29 @@ def csv_labels(table: pd.DataFrame, csv_path: str | Path, label_column: str | No
     extra.iloc[rows[hit]] = df[hit].to_numpy()
     message = f"labels: {how} of {csv_path}, matched by {key}: {int(hit.sum())} of {len(df)} rows"
     return labels.where(labels.notna(), None), extra, message
+
+
+def label_columns(columns: Sequence[str], label_column: str | None = None, where: str | Path = "the labels file") -> list[str]:
+    """The columns of a labels CSV the labels come from: `label_column`, or the first class
+    column (quadrant, label, class, mood, emotion), or valence and arousal (or energy).
+
+    Raises
+    ------
+    LabelError
+        If there is none.
+    """
+    columns = [str(c) for c in columns]
+    cols = {c.lower(): c for c in columns}
+    if label_column:
+        if label_column not in columns:
+            raise LabelError(f"{where}: no column {label_column!r}; it has {columns}")
+        return [label_column]
+    if any(c in cols for c in _LABEL_COLUMNS):
+        return [next(cols[c] for c in _LABEL_COLUMNS if c in cols)]
+    if "valence" in cols and any(c in cols for c in _AROUSAL_COLUMNS):
+        return [cols["valence"], next(cols[c] for c in _AROUSAL_COLUMNS if c in cols)]
+    raise LabelError(f"{where}: no label column ({', '.join(_LABEL_COLUMNS)}, or valence and arousal); "
+                     f"name one with --label-column; it has {columns}")
 
 
 def _refuse_conflicts(table, rows, values, csv_path):

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import skops.io
 
+from classify.foreign import ForeignFeatures
 from featurize.features import FEATURE_SET_VERSION, FeatureSettings
 from moodclass.errors import MoodclassError
 from moodclass.infra import atomic_write, library_versions
@@ -54,8 +55,9 @@ class MoodModel:
     ----------
     estimator : sklearn Pipeline
         Fitted; has ``predict_proba``.
-    settings : FeatureSettings
-        Extraction settings of the features it expects.
+    settings : FeatureSettings or ForeignFeatures
+        Extraction settings of the features it expects, or the foreign table it was trained on
+        (:mod:`classify.foreign`): such a model takes only tables with the same columns.
     feature_columns : list of str
     classes : list of str
     info : dict
@@ -63,7 +65,7 @@ class MoodModel:
     """
 
     estimator: object
-    settings: FeatureSettings
+    settings: "FeatureSettings | ForeignFeatures"
     feature_columns: list
     classes: list
     info: dict
@@ -81,6 +83,11 @@ class MoodModel:
         }
         return cls(estimator, dataset.settings, list(dataset.feature_columns),
                    [str(c) for c in estimator.classes_], info)
+
+    @property
+    def takes_audio(self) -> bool:
+        """Whether the model's features can be computed from audio (False: trained on a foreign table)."""
+        return isinstance(self.settings, FeatureSettings)
 
     def check_settings(self, settings: FeatureSettings) -> None:
         """Raise :class:`SettingsMismatchError` unless `settings` equal the model's."""
@@ -134,9 +141,10 @@ class MoodModel:
             payload = skops.io.load(path, trusted=untrusted)
         if not isinstance(payload, dict) or not _PAYLOAD_KEYS <= set(payload):
             raise ModelFileError(f"{path}: a skops file, but not a model written by `classify train`")
-        model = cls(payload["estimator"], FeatureSettings.from_dict(payload["settings"]),
-                    payload["feature_columns"], payload["classes"], payload["info"])
-        if model.settings.version != FEATURE_SET_VERSION:
+        foreign = payload["settings"].get("foreign", False)
+        settings = (ForeignFeatures if foreign else FeatureSettings).from_dict(payload["settings"])
+        model = cls(payload["estimator"], settings, payload["feature_columns"], payload["classes"], payload["info"])
+        if not foreign and model.settings.version != FEATURE_SET_VERSION:
             raise SettingsMismatchError(
                 f"{path} was trained on features of feature-set version {model.settings.version}; this code computes "
                 f"version {FEATURE_SET_VERSION}, whose values differ: retrain it (`python -m classify train`)")

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from classify.dataset import feature_columns
+from classify.foreign import is_foreign, read_foreign
 from classify.labels import are_quadrants, display_name, valence_arousal
-from classify.model import MoodModel
+from classify.model import MoodModel, SettingsMismatchError
 from featurize.audio import AUDIO_EXTENSIONS, audio_under
 from featurize.features import FeatureSettings
 from featurize.table import read_table
@@ -74,6 +75,9 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
             raise UsageError(f"--hop {hop:g}: give a positive number of seconds")
     entries, skipped = [], []  # entries: a finished row (dict), or a Path to analyse
     for given in paths:
+        if is_foreign(given) and Path(given).is_file():
+            entries += _foreign_rows(model, given)
+            continue
         if str(given).endswith(".parquet"):
             if timeline:
                 raise UsageError(f"{given}: --timeline needs audio; a feature table holds one row per clip")
@@ -84,6 +88,10 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
             entries += _rows(model, model.predict_proba(X, settings), path=table["path"].tolist(),
                              duration=table["duration"].tolist())
             continue
+        if not model.takes_audio:
+            raise UsageError(f"{given}: the model was trained on features computed elsewhere "
+                             f"({model.settings.source}) and cannot compute them from audio; give a CSV or Parquet "
+                             "table with the same columns")
         try:
             found, passed_over = audio_under(given)
         except FileNotFoundError:
@@ -119,6 +127,21 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
                            start=w["start"], end=w["end"])
         windows = pd.DataFrame(parts, columns=["path", "start", "end"] + columns[2:])
     return Predictions(pd.DataFrame(rows, columns=columns), windows, skipped, list(model.classes))
+
+
+def _foreign_rows(model: MoodModel, path) -> list[dict]:
+    """Prediction rows of a foreign feature table (:mod:`classify.foreign`)."""
+    if model.takes_audio:
+        raise SettingsMismatchError(f"{path}: features computed elsewhere; the model was trained on featurize's "
+                                    "and refuses them (train one on this kind of table: classify train --features FILE)")
+    table, features, _ = read_foreign(path)
+    missing = [c for c in model.feature_columns if c not in features.names]
+    if missing:
+        raise SettingsMismatchError(f"{path} lacks {len(missing)} of the model's feature columns (e.g. {missing[0]}): "
+                                    "the model refuses it")
+    X = table[model.feature_columns].to_numpy(dtype=np.float64)
+    return _rows(model, model.predict_proba(X, model.settings), path=table["path"].tolist(),
+                 duration=[np.nan] * len(table))
 
 
 def _rows(model, proba, **columns):

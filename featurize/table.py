@@ -99,6 +99,15 @@ def read_metadata(path: str | Path) -> dict:
     return json.loads(raw)
 
 
+def is_feature_table(path: str | Path) -> bool:
+    """Whether `path` is a Parquet table with featurize's settings in it (however else damaged)."""
+    try:
+        read_metadata(path)
+    except TableError:
+        return False
+    return True
+
+
 def check_replaceable(path: str | Path) -> None:
     """Raise :class:`TableError` unless `path` is absent or a feature table, however damaged.
 

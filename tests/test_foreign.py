@@ -1,0 +1,104 @@
+"""Feature tables computed elsewhere: FMA's features.csv layout and a Spotify-style CSV, through cv, train, predict."""
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SR, write_clip
+
+from classify.__main__ import main as classify_main
+from classify.dataset import load_dataset
+from classify.foreign import read_foreign
+from featurize.demo import synth_clip
+
+QUADRANTS = np.array(["Q1", "Q2", "Q3", "Q4"])
+
+
+def spotify_like(n, seed):
+    """A Spotify-style table whose quadrant follows from valence and energy, as its labels do."""
+    rng = np.random.default_rng(seed)
+    q = rng.integers(0, 4, n)
+    valence = np.where(np.isin(q, [0, 3]), 0.75, 0.25) + rng.normal(0, 0.08, n)
+    energy = np.where(q < 2, 0.8, 0.2) + rng.normal(0, 0.08, n)
+    df = pd.DataFrame({"id": [f"sp{seed}_{i:04d}" for i in range(n)], "name": [f"song {i}" for i in range(n)],
+                       "danceability": rng.random(n), "energy": energy, "valence": valence,
+                       "tempo": rng.normal(120, 20, n), "acousticness": rng.random(n)})
+    return df, QUADRANTS[q]
+
+
+def test_a_spotify_style_csv_is_cross_validated_trained_on_and_predicted(tmp_path, capsys):
+    df, quadrant = spotify_like(120, seed=0)
+    features = tmp_path / "spotify.csv"
+    df.to_csv(features, index=False)
+    labels = tmp_path / "moods.csv"
+    pd.DataFrame({"id": df["id"], "quadrant": quadrant}).to_csv(labels, index=False)
+
+    data = load_dataset(features, labels=str(labels))
+    assert data.feature_columns == ["danceability", "energy", "valence", "tempo", "acousticness"]
+    assert data.X.shape == (120, 5) and data.settings.to_dict()["foreign"] is True
+
+    assert classify_main(["--features", str(features), "--labels", str(labels), "--classifiers", "svm,logreg",
+                          "--folds", "5", "--repeats", "2", "--report-dir", str(tmp_path / "r"), "-q"]) == 0
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["classifiers"]["logreg"]["mean"]["macro_f1"] > 0.9  # the quadrant is in valence and energy
+
+    model = tmp_path / "m.skops"
+    assert classify_main(["train", "--features", str(features), "--labels", str(labels), "--classifier", "logreg",
+                          "--no-cv", "-o", str(model), "-q"]) == 0
+    capsys.readouterr()
+    fresh, fresh_q = spotify_like(40, seed=1)
+    fresh_path = tmp_path / "new.csv"
+    fresh.to_csv(fresh_path, index=False)
+    assert classify_main(["predict", str(fresh_path), "--model", str(model), "--format", "csv"]) == 0
+    rows = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert rows["path"].tolist() == fresh["id"].tolist() and (rows["mood"] == fresh_q).mean() > 0.9
+    # It cannot compute its features from audio, and says so in one line.
+    song = write_clip(tmp_path / "song.wav", synth_clip("Q1", 6.0, SR, seed=1))
+    assert classify_main(["predict", str(song), "--model", str(model), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "computed elsewhere (spotify.csv)" in err and "cannot compute them from audio" in err
+    # A table without the model's columns is refused.
+    fresh.drop(columns="tempo").to_csv(fresh_path, index=False)
+    assert classify_main(["predict", str(fresh_path), "--model", str(model), "-q"]) == 2
+    assert "lacks 1 of the model's feature columns (e.g. tempo)" in capsys.readouterr().err
+
+
+def test_columns_that_are_labels_are_never_features(tmp_path, capsys):
+    df, _ = spotify_like(80, seed=2)
+    features = tmp_path / "spotify.csv"
+    df.to_csv(features, index=False)
+    # Labels made from the same table's valence and energy: those two columns must not be features.
+    data = load_dataset(features, labels=str(features))
+    assert "valence" not in data.feature_columns and "energy" not in data.feature_columns
+    assert any("labels come from, left out of the features: energy, valence" in m for m in data.messages)
+    assert data.feature_columns == ["danceability", "tempo", "acousticness"]
+    assert set(data.y) <= set(QUADRANTS)
+
+
+def fma_features_csv(path, track_ids, values):
+    """A CSV in the layout of FMA's features.csv: three header rows (feature, statistics, number)."""
+    columns = [("mfcc", "mean", "01"), ("mfcc", "mean", "02"), ("rmse", "std", "01")]
+    lines = ["feature," + ",".join(c[0] for c in columns), "statistics," + ",".join(c[1] for c in columns),
+             "number," + ",".join(c[2] for c in columns), "track_id" + "," * len(columns)]
+    lines += [f"{t}," + ",".join(f"{v:.6f}" for v in row) for t, row in zip(track_ids, values)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_fma_features_csv_layout_joins_labels_by_track_id(tmp_path):
+    rng = np.random.default_rng(3)
+    ids = np.arange(2, 2 + 60) * 3
+    q = rng.integers(0, 2, len(ids))
+    values = np.column_stack([q * 2.0 + rng.normal(0, 0.3, len(ids)), rng.normal(size=len(ids)), rng.random(len(ids))])
+    path = fma_features_csv(tmp_path / "features.csv", ids, values)
+    table, features, notes = read_foreign(path)
+    assert features.layout == "fma-features" and features.names == ("mfcc_mean_01", "mfcc_mean_02", "rmse_std_01")
+    assert table["track_id"].tolist() == ids.tolist() and table["mfcc_mean_01"].to_numpy() == pytest.approx(values[:, 0], abs=1e-6)
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"track_id": ids[::-1], "quadrant": QUADRANTS[q][::-1]}).to_csv(labels, index=False)
+    data = load_dataset(path, labels=str(labels))
+    assert len(data.y) == len(ids) and data.y.tolist() == QUADRANTS[q].tolist()
+    assert classify_main(["--features", str(path), "--labels", str(labels), "--classifiers", "logreg", "--folds", "5",
+                          "--repeats", "1", "--report-dir", str(tmp_path / "r"), "-q"]) == 0
