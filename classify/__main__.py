@@ -14,6 +14,7 @@ from classify.labels import QUADRANT_NAMES
 from classify.model import DEFAULT_MODEL, MODEL_SUFFIX, ModelFileError, MoodModel, SettingsMismatchError
 from classify.pipelines import CLASSIFIERS, DEFAULT_CLASSIFIERS, make_classifier
 from classify.predict import format_predictions, predict_paths
+from classify.regression import REGRESSORS, cross_validate_regression, format_regression_report, make_regressor
 from classify.report import check_report_folder, write_report
 from featurize.workers import DEFAULT_MIN_DURATION
 from moodclass import arguments
@@ -81,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"comma-separated, from {', '.join(CLASSIFIERS)}, or 'all' (default: {','.join(DEFAULT_CLASSIFIERS)})")
     cv.add_argument("--report-dir", type=Path, help="where to write report.json and confusion PNGs "
                     "(default: cache/reports/TABLE[-by-GROUPS])")
+    cv.add_argument("--target", metavar="COLUMNS",
+                    help="learn these numeric columns of the labels CSV instead of classes, e.g. valence,arousal: "
+                    f"regressors ({', '.join(REGRESSORS)}) scored by R², Pearson r, RMSE and quadrant accuracy")
     train = sub.add_parser("train", help="fit on all labelled clips and save the model")
     _common(train)
     train.add_argument("--classifier", choices=CLASSIFIERS, default="ensemble", help="default: ensemble")
@@ -145,10 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         return 141
 
 
-def _dataset(args):
+def _dataset(args, targets=None):
     dataset = load_dataset(args.features, labels=args.labels, label_column=args.label_column,
                            thresholds=(args.valence_threshold, args.arousal_threshold),
-                           metadata_dir=args.metadata, groups=args.groups, min_per_class=args.folds)
+                           metadata_dir=args.metadata, groups=args.groups, min_per_class=args.folds, targets=targets)
     for m in dataset.messages:
         print(m)
     if args.labels == "folder" and not set(dataset.y) <= set(QUADRANT_NAMES):
@@ -194,6 +198,8 @@ def _evaluate(args, dataset, name):
 
 
 def run_cv(args: argparse.Namespace) -> int:
+    if args.target:
+        return run_regression_cv(args)
     names = [n.strip() for n in args.classifiers.split(",") if n.strip()]
     names = list(CLASSIFIERS) if names == ["all"] else names
     for n in names:
@@ -222,6 +228,38 @@ def run_cv(args: argparse.Namespace) -> int:
         plot_confusion(result, title, out / f"confusion_{name}.png")
     write_json(report, out / "report.json")
     print(f"report: {out / 'report.json'}, confusion matrices: {out}/confusion_*.png")
+    return 0
+
+
+def run_regression_cv(args: argparse.Namespace) -> int:
+    targets = [t.strip() for t in args.target.split(",") if t.strip()]
+    if not targets:
+        raise UsageError("--target: name the labels CSV's numeric columns to learn, e.g. valence,arousal")
+    dataset = _dataset(args, targets)
+    repeats = _repeats(args)
+    scheme = ("stratified group" if dataset.groups is not None else "stratified") + f" {args.folds}-fold"
+    print(f"regression of {', '.join(targets)}: {scheme} (strata: the quadrants) x {repeats} repeats, seed {args.seed}; "
+          "scaling and weighting fitted inside each fold\n")
+    report = {"features": str(dataset.table), "labels": args.labels, "targets": targets, "groups": args.groups,
+              "folds": args.folds, "repeats": repeats, "seed": args.seed, "n_clips": len(dataset.y),
+              "feature_settings": dataset.settings.to_dict(), "versions": library_versions(), "regressors": {}}
+    out = args.report_dir or DEFAULT_CACHE / "reports" / (dataset.table.stem + "-" + "-".join(targets))
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--report-dir {out}: a file, not a folder; name a folder for report.json")
+    for name in REGRESSORS:
+        start = time.monotonic()
+        model = make_regressor(name, seed=args.seed, families=dataset.settings.column_families())
+        with _fits_on(args.scheduler):
+            result = cross_validate_regression(model, dataset.X, dataset.targets, dataset.y, targets, dataset.groups,
+                                               folds=args.folds, repeats=repeats, seed=args.seed, n_jobs=args.jobs,
+                                               progress=not args.quiet,
+                                               thresholds=(args.valence_threshold, args.arousal_threshold))
+        result["seconds"] = round(time.monotonic() - start, 1)
+        report["regressors"][name] = result
+        print(format_regression_report(name.upper(), result) + f"\n  ({result['seconds']:.1f} s)\n")
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(report, out / "report.json")
+    print(f"report: {out / 'report.json'}")
     return 0
 
 

@@ -8,7 +8,15 @@ import numpy as np
 import pandas as pd
 
 from classify.foreign import ForeignFeatures, is_foreign, read_foreign
-from classify.labels import GROUP_ALIASES, LabelError, csv_labels, echonest_labels, folder_labels, label_columns
+from classify.labels import (
+    GROUP_ALIASES,
+    LabelError,
+    csv_labels,
+    csv_numbers,
+    echonest_labels,
+    folder_labels,
+    label_columns,
+)
 from featurize import fma
 from featurize.features import FeatureSettings
 from featurize.table import TableError, read_table
@@ -28,6 +36,7 @@ class Dataset:
     table: Path
     table_metadata: dict
     messages: list = field(default_factory=list)
+    targets: np.ndarray | None = None
 
     def n_folds(self, folds: int) -> int:
         """`folds`, or the number of groups where there are fewer groups than that."""
@@ -95,7 +104,7 @@ def feature_columns(table: pd.DataFrame, settings: FeatureSettings) -> tuple[lis
 
 def load_dataset(table_path: str | Path | None = None, labels: str | Path = "folder", label_column: str | None = None,
                  thresholds: tuple[float | None, float | None] = (None, None), metadata_dir: str | Path | None = None,
-                 groups: str | None = None, min_per_class: int = 2) -> Dataset:
+                 groups: str | None = None, min_per_class: int = 2, targets: Sequence[str] | None = None) -> Dataset:
     """Read a feature table and join labels (and groups) to its clips.
 
     Parameters
@@ -116,6 +125,9 @@ def load_dataset(table_path: str | Path | None = None, labels: str | Path = "fol
         whose clips must stay in one fold.
     min_per_class : int
         Fewest clips a class needs (the number of CV folds).
+    targets : sequence of str, optional
+        Numeric columns of the labels CSV (e.g. valence, arousal) to keep as
+        :attr:`Dataset.targets` for regression; clips without all of them are left out.
 
     Returns
     -------
@@ -151,6 +163,17 @@ def load_dataset(table_path: str | Path | None = None, labels: str | Path = "fol
         extra = pd.concat([table.drop(columns=[c for c in csv_extra.columns if c in table.columns]), csv_extra], axis=1)
         messages.append(msg)
     labelled = y.notna().to_numpy()
+    target_values = None
+    if targets:
+        if labels in ("folder", "fma-echonest"):
+            raise LabelError("--target needs a labels CSV with those numeric columns (--labels FILE.csv)")
+        numbers, msg = csv_numbers(table, labels, targets)
+        messages.append(msg)
+        finite = np.isfinite(numbers.to_numpy()).all(axis=1)
+        if (labelled & ~finite).any():
+            messages.append(f"clips without a number for every target, left out: {int((labelled & ~finite).sum())}")
+        labelled = labelled & finite
+        target_values = numbers.to_numpy()
     if not labelled.any():
         raise LabelError(f"no clip of {table_path} ({len(table)} clips) got a label; {messages[-1]}")
     if not labelled.all():
@@ -183,4 +206,5 @@ def load_dataset(table_path: str | Path | None = None, labels: str | Path = "fol
                          "use fewer --folds or more data")
     messages.append("classes: " + ", ".join(f"{c} {n}" for c, n in zip(classes, counts)))
     return Dataset(values[labelled], y, group_values, table["path"][labelled].tolist(), columns, settings,
-                   table_path, metadata, messages)
+                   table_path, metadata, messages,
+                   None if target_values is None else target_values[labelled])

@@ -135,28 +135,8 @@ def csv_labels(table: pd.DataFrame, csv_path: str | Path, label_column: str | No
         How the labels were found, for the user.
     """
     csv_path = Path(csv_path)
-    try:
-        df = pd.read_csv(csv_path)
-    except FileNotFoundError:
-        raise LabelError(f"{csv_path}: no such labels file") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
-        raise LabelError(f"{csv_path}: not a readable CSV ({err})") from None
-    cols = {c.lower(): c for c in df.columns}
-    path_col = next((cols[c] for c in _PATH_COLUMNS if c in cols), None)
-    own = str(table.attrs.get("id_column", "")).lower()  # the id column of a foreign table (classify.foreign)
-    if own and own in cols and own not in _PATH_COLUMNS:
-        index = {p: i for i, p in enumerate(table["path"])}
-        rows = np.array([index.get(str(v), -1) for v in df[cols[own]]])
-        key = f"'{cols[own]}'"
-    elif path_col is not None:
-        rows = match_paths(table["path"].tolist(), df[path_col].astype(str).tolist())
-        key = f"'{path_col}'"
-    elif "track_id" in cols and "track_id" in table:
-        ids = {int(t): i for i, t in enumerate(table["track_id"]) if pd.notna(t)}
-        rows = np.array([ids.get(int(t), -1) if pd.notna(t) else -1 for t in df[cols["track_id"]]])
-        key = "'track_id'"
-    else:
-        raise LabelError(f"{csv_path}: needs a 'path' or 'track_id' column to find the clips; it has {list(df.columns)}")
+    df = _read_labels_csv(csv_path)
+    rows, key = _csv_rows(table, df, csv_path)
 
     used = label_columns(df.columns, label_column, csv_path)
     if len(used) == 1:
@@ -176,6 +156,58 @@ def csv_labels(table: pd.DataFrame, csv_path: str | Path, label_column: str | No
     extra.iloc[rows[hit]] = df[hit].to_numpy()
     message = f"labels: {how} of {csv_path}, matched by {key}: {int(hit.sum())} of {len(df)} rows"
     return labels.where(labels.notna(), None), extra, message
+
+
+def _read_labels_csv(csv_path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(csv_path)
+    except FileNotFoundError:
+        raise LabelError(f"{csv_path}: no such labels file") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
+        raise LabelError(f"{csv_path}: not a readable CSV ({err})") from None
+
+
+def _csv_rows(table: pd.DataFrame, df: pd.DataFrame, csv_path) -> tuple[np.ndarray, str]:
+    """The row of `table` each row of the labels CSV `df` belongs to (-1: none), and the key used."""
+    cols = {c.lower(): c for c in df.columns}
+    path_col = next((cols[c] for c in _PATH_COLUMNS if c in cols), None)
+    own = str(table.attrs.get("id_column", "")).lower()  # the id column of a foreign table (classify.foreign)
+    if own and own in cols and own not in _PATH_COLUMNS:
+        index = {p: i for i, p in enumerate(table["path"])}
+        rows = np.array([index.get(str(v), -1) for v in df[cols[own]]])
+        key = f"'{cols[own]}'"
+    elif path_col is not None:
+        rows = match_paths(table["path"].tolist(), df[path_col].astype(str).tolist())
+        key = f"'{path_col}'"
+    elif "track_id" in cols and "track_id" in table:
+        ids = {int(t): i for i, t in enumerate(table["track_id"]) if pd.notna(t)}
+        rows = np.array([ids.get(int(t), -1) if pd.notna(t) else -1 for t in df[cols["track_id"]]])
+        key = "'track_id'"
+    else:
+        raise LabelError(f"{csv_path}: needs a 'path' or 'track_id' column to find the clips; it has {list(df.columns)}")
+
+    return rows, key
+
+
+def csv_numbers(table: pd.DataFrame, csv_path: str | Path, columns: Sequence[str]) -> tuple[pd.DataFrame, str]:
+    """Numeric `columns` of a labels CSV (keyed as in :func:`csv_labels`), aligned with `table`.
+
+    Returns
+    -------
+    values : pd.DataFrame [shape=(len(table), len(columns))]
+        NaN where a clip has no row or no number.
+    message : str
+    """
+    csv_path = Path(csv_path)
+    df = _read_labels_csv(csv_path)
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise LabelError(f"{csv_path}: no column {missing[0]!r} for --target; it has {list(df.columns)}")
+    rows, key = _csv_rows(table, df, csv_path)
+    hit = rows >= 0
+    out = pd.DataFrame(np.nan, index=range(len(table)), columns=list(columns))
+    out.iloc[rows[hit]] = df.loc[hit, list(columns)].apply(pd.to_numeric, errors="coerce").to_numpy()
+    return out, f"targets: {', '.join(columns)} of {csv_path}, matched by {key}: {int(hit.sum())} of {len(df)} rows"
 
 
 def label_columns(columns: Sequence[str], label_column: str | None = None, where: str | Path = "the labels file") -> list[str]:

@@ -102,3 +102,44 @@ def test_fma_features_csv_layout_joins_labels_by_track_id(tmp_path):
     assert len(data.y) == len(ids) and data.y.tolist() == QUADRANTS[q].tolist()
     assert classify_main(["--features", str(path), "--labels", str(labels), "--classifiers", "logreg", "--folds", "5",
                           "--repeats", "1", "--report-dir", str(tmp_path / "r"), "-q"]) == 0
+
+
+def test_regressors_learn_valence_and_arousal_ratings(tmp_path, capsys):
+    from sklearn.linear_model import LinearRegression
+
+    from classify.regression import cross_validate_regression
+
+    rng = np.random.default_rng(4)
+    n = 160
+    X = rng.uniform(-1, 1, size=(n, 6))
+    valence = 5 + 1.5 * X[:, 0] - 1.0 * X[:, 1]  # ratings on a 1-9 scale, exactly linear in two columns
+    arousal = 5 + 1.2 * X[:, 2] + 0.8 * X[:, 3]
+    strata = np.where(arousal >= 5, np.where(valence >= 5, "Q1", "Q2"), np.where(valence >= 5, "Q4", "Q3"))
+    exact = cross_validate_regression(LinearRegression(), X, np.column_stack([valence, arousal]), strata,
+                                      ["valence", "arousal"], folds=5, repeats=2, n_jobs=1, progress=False,
+                                      thresholds=(5, 5))
+    assert exact["mean"]["r2_valence"] == pytest.approx(1) and exact["mean"]["rmse_arousal"] == pytest.approx(0, abs=1e-9)
+    assert exact["mean"]["quadrant_accuracy"] == 1 and exact["thresholds"] == [5, 5]
+
+    # From the command line, on a feature CSV with noisy ratings: both regressors, every score reported.
+    noisy_v, noisy_a = valence + rng.normal(0, 0.4, n), arousal + rng.normal(0, 0.4, n)
+    features = tmp_path / "features.csv"
+    pd.DataFrame(X, columns=[f"f{i}" for i in range(6)]).assign(id=[f"c{i}" for i in range(n)]).to_csv(features, index=False)
+    labels = tmp_path / "ratings.csv"
+    pd.DataFrame({"id": [f"c{i}" for i in range(n)], "valence": noisy_v, "arousal": noisy_a}).to_csv(labels, index=False)
+    assert classify_main(["--features", str(features), "--labels", str(labels), "--target", "valence,arousal",
+                          "--folds", "5", "--repeats", "3", "--report-dir", str(tmp_path / "r"), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "R²" in out and "quadrant accuracy from the two numbers" in out
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    svr = report["regressors"]["svr"]
+    assert svr["mean"]["r2_valence"] > 0.6 and svr["mean"]["pearson_r_arousal"] > 0.8
+    assert svr["mean"]["quadrant_accuracy"] > 0.7 and set(report["regressors"]) == {"svr", "rf"}
+    assert len(svr["per_repeat"]) == 3 and svr["std"]["r2_valence"] >= 0
+    # Ratings with no relation to the features: nothing learnt.
+    pd.DataFrame({"id": [f"c{i}" for i in range(n)], "valence": rng.normal(5, 1, n),
+                  "arousal": rng.normal(5, 1, n)}).to_csv(labels, index=False)
+    assert classify_main(["--features", str(features), "--labels", str(labels), "--target", "valence,arousal",
+                          "--folds", "5", "--repeats", "2", "--report-dir", str(tmp_path / "r"), "-q"]) == 0
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["regressors"]["svr"]["mean"]["r2_valence"] < 0.1

@@ -1,0 +1,103 @@
+"""Valence and arousal as numbers: regressors in the same Pipelines, and their repeated cross-validation.
+
+``python -m classify --cv repeated --target valence,arousal --labels FILE.csv`` learns the
+numbers themselves instead of the quadrants, where the labels are ratings.
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy.stats import pearsonr
+from sklearn.base import clone
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.metrics import accuracy_score, r2_score, root_mean_squared_error
+from sklearn.multioutput import MultiOutputRegressor
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVR
+
+from classify.evaluate import cv_splits
+from classify.labels import quadrants, scale_midpoint
+from classify.pipelines import FamilyWeighting, feature_view
+from moodclass.infra import progress_bar
+
+#: Regressors for ``--target``.
+REGRESSORS = ("svr", "rf")
+
+
+def make_regressor(name: str, seed: int = 0, families: Sequence[str] | None = None) -> Pipeline:
+    """An unfitted Pipeline predicting every target column: standardise, weigh the columns as the
+    classifiers do (:func:`classify.pipelines.feature_view`), then ``svr`` (an RBF SVR per target,
+    C 1) or ``rf`` (a random forest of 200 trees on half the clips each, all targets at once)."""
+    if name not in REGRESSORS:
+        raise ValueError(f"unknown regressor {name!r}; choose from {', '.join(REGRESSORS)}")
+    families = None if families is None else list(families)
+    if name == "svr":
+        final = MultiOutputRegressor(SVR(kernel="rbf", C=1.0, gamma="scale"))
+    else:
+        final = RandomForestRegressor(n_estimators=200, max_samples=0.5, max_features="sqrt", random_state=seed, n_jobs=1)
+    return Pipeline([("scale", StandardScaler()),
+                     ("weigh_families", FamilyWeighting(families, **feature_view(families))), (name, final)])
+
+
+def _fit_predict(estimator, X, Y, train, test):
+    return test, clone(estimator).fit(X[train], Y[train]).predict(X[test])
+
+
+def cross_validate_regression(estimator, X: np.ndarray, Y: np.ndarray, strata: np.ndarray, names: Sequence[str],
+                              groups: np.ndarray | None = None, folds: int = 10, repeats: int = 10, seed: int = 0,
+                              n_jobs: int = -1, progress: bool = True,
+                              thresholds: Sequence[float | None] = (None, None)) -> dict:
+    """Repeated k-fold cross-validation of a regressor of the columns of `Y`.
+
+    Folds are stratified by `strata` (the quadrants) and, with `groups`, keep each group in
+    one fold. Per repeat, from its out-of-fold predictions: R², Pearson r and RMSE of each
+    target, and, with two targets (valence, arousal), the share of clips whose quadrant the
+    two predicted numbers get right, at `thresholds` (None: the midpoint of the target's rating
+    scale, as for quadrant labels).
+
+    Returns
+    -------
+    dict
+        ``targets``, ``per_repeat``, and ``mean`` and ``std`` over repeats of every score
+        (keys ``r2_NAME``, ``pearson_r_NAME``, ``rmse_NAME``, ``quadrant_accuracy``).
+    """
+    Y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)
+    splits = list(cv_splits(np.asarray(strata), groups, folds, repeats, seed))
+    predictions = np.empty((repeats,) + Y.shape)
+    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_predict)(estimator, X, Y, train, test) for _, train, test in splits)
+    for (r, _, _), (test, pred) in progress_bar(iterable=zip(splits, jobs), total=len(splits), unit="fit",
+                                                disable=not progress, leave=False):
+        predictions[r, test] = np.asarray(pred).reshape(len(test), -1)
+    mids = [t if t is not None else scale_midpoint(Y[:, j]) for j, t in zip(range(Y.shape[1]), list(thresholds) + [None] * 9)]
+    per_repeat = []
+    for p in predictions:
+        scores = {}
+        for j, name in enumerate(names):
+            scores[f"r2_{name}"] = float(r2_score(Y[:, j], p[:, j]))
+            scores[f"pearson_r_{name}"] = float(pearsonr(Y[:, j], p[:, j]).statistic)
+            scores[f"rmse_{name}"] = float(root_mean_squared_error(Y[:, j], p[:, j]))
+        if Y.shape[1] == 2:
+            scores["quadrant_accuracy"] = float(accuracy_score(quadrants(Y[:, 0], Y[:, 1], *mids),
+                                                               quadrants(p[:, 0], p[:, 1], *mids)))
+        per_repeat.append(scores)
+    keys = list(per_repeat[0])
+    return {"targets": list(names), "thresholds": mids, "per_repeat": per_repeat,
+            "mean": {k: float(np.mean([s[k] for s in per_repeat])) for k in keys},
+            "std": {k: float(np.std([s[k] for s in per_repeat])) for k in keys}}
+
+
+def format_regression_report(name: str, result: dict) -> str:
+    """The scores of :func:`cross_validate_regression` as a few lines for people."""
+    mean, std = result["mean"], result["std"]
+    lines = [f"{name}: mean ± std over repeats"]
+    for t in result["targets"]:
+        lines.append(f"  {t:10s} R² {mean[f'r2_{t}']:.3f} ± {std[f'r2_{t}']:.3f}   Pearson r "
+                     f"{mean[f'pearson_r_{t}']:.3f} ± {std[f'pearson_r_{t}']:.3f}   RMSE {mean[f'rmse_{t}']:.3f} "
+                     f"± {std[f'rmse_{t}']:.3f}")
+    if "quadrant_accuracy" in mean:
+        lines.append(f"  quadrant accuracy from the two numbers {mean['quadrant_accuracy']:.3f} "
+                     f"± {std['quadrant_accuracy']:.3f} (thresholds {', '.join(f'{m:g}' for m in result['thresholds'])})")
+    return "\n".join(lines)
