@@ -38,6 +38,9 @@ examples:
 
 
 def _common(p):
+    p.add_argument("--target", metavar="COLUMNS",
+                   help="learn these numeric columns of the labels CSV instead of classes, e.g. valence,arousal: "
+                   "regressors scored by R², Pearson r, RMSE and quadrant accuracy")
     p.add_argument("--features", type=Path, metavar="TABLE",
                    help="feature table from `python -m featurize` (default: the newest under cache/features/), or "
                    "features computed elsewhere: FMA's features.csv, a Spotify-style CSV, any CSV or Parquet file "
@@ -82,12 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"comma-separated, from {', '.join(CLASSIFIERS)}, or 'all' (default: {','.join(DEFAULT_CLASSIFIERS)})")
     cv.add_argument("--report-dir", type=Path, help="where to write report.json and confusion PNGs "
                     "(default: cache/reports/TABLE[-by-GROUPS])")
-    cv.add_argument("--target", metavar="COLUMNS",
-                    help="learn these numeric columns of the labels CSV instead of classes, e.g. valence,arousal: "
-                    f"regressors ({', '.join(REGRESSORS)}) scored by R², Pearson r, RMSE and quadrant accuracy")
     train = sub.add_parser("train", help="fit on all labelled clips and save the model")
     _common(train)
     train.add_argument("--classifier", choices=CLASSIFIERS, default="ensemble", help="default: ensemble")
+    train.add_argument("--regressor", choices=REGRESSORS, default="svr", help="with --target (default: svr)")
     train.add_argument("-o", "--output", type=Path,
                        help=f"model file (default: cache/models/TABLE-LABELS-CLASSIFIER{MODEL_SUFFIX})")
     train.add_argument("--no-cv", action="store_true", help="skip the cross-validated score stored with the model")
@@ -231,10 +232,27 @@ def run_cv(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_regression_cv(args: argparse.Namespace) -> int:
+def _targets(args) -> list[str]:
     targets = [t.strip() for t in args.target.split(",") if t.strip()]
     if not targets:
         raise UsageError("--target: name the labels CSV's numeric columns to learn, e.g. valence,arousal")
+    return targets
+
+
+def _evaluate_regressor(args, dataset, name):
+    start = time.monotonic()
+    model = make_regressor(name, seed=args.seed, families=dataset.settings.column_families())
+    with _fits_on(args.scheduler):
+        result = cross_validate_regression(model, dataset.X, dataset.targets, dataset.y, dataset.target_names,
+                                           dataset.groups, folds=args.folds, repeats=_repeats(args), seed=args.seed,
+                                           n_jobs=args.jobs, progress=not args.quiet,
+                                           thresholds=(args.valence_threshold, args.arousal_threshold))
+    result["seconds"] = round(time.monotonic() - start, 1)
+    return result
+
+
+def run_regression_cv(args: argparse.Namespace) -> int:
+    targets = _targets(args)
     dataset = _dataset(args, targets)
     repeats = _repeats(args)
     scheme = ("stratified group" if dataset.groups is not None else "stratified") + f" {args.folds}-fold"
@@ -247,14 +265,7 @@ def run_regression_cv(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise UsageError(f"--report-dir {out}: a file, not a folder; name a folder for report.json")
     for name in REGRESSORS:
-        start = time.monotonic()
-        model = make_regressor(name, seed=args.seed, families=dataset.settings.column_families())
-        with _fits_on(args.scheduler):
-            result = cross_validate_regression(model, dataset.X, dataset.targets, dataset.y, targets, dataset.groups,
-                                               folds=args.folds, repeats=repeats, seed=args.seed, n_jobs=args.jobs,
-                                               progress=not args.quiet,
-                                               thresholds=(args.valence_threshold, args.arousal_threshold))
-        result["seconds"] = round(time.monotonic() - start, 1)
+        result = _evaluate_regressor(args, dataset, name)
         report["regressors"][name] = result
         print(format_regression_report(name.upper(), result) + f"\n  ({result['seconds']:.1f} s)\n")
     out.mkdir(parents=True, exist_ok=True)
@@ -267,28 +278,35 @@ def run_train(args: argparse.Namespace) -> int:
     if args.output is not None and args.output.is_dir():
         raise ModelFileError(f"-o {args.output}: a folder; name the model file to write, e.g. "
                              f"{args.output / ('mood' + MODEL_SUFFIX)}")
-    dataset = _dataset(args)
+    targets = _targets(args) if args.target else None
+    dataset = _dataset(args, targets)
+    name = args.regressor if targets else args.classifier
     label_name = args.labels if args.labels in ("folder", "fma-echonest") else Path(args.labels).stem
-    output = args.output or DEFAULT_CACHE / "models" / f"{dataset.table.stem}-{label_name}-{args.classifier}{MODEL_SUFFIX}"
-    _check_model_replaceable(output, str(args.labels), sorted(set(dataset.y)), args.overwrite)
+    output = args.output or DEFAULT_CACHE / "models" / f"{dataset.table.stem}-{label_name}-{name}{MODEL_SUFFIX}"
+    _check_model_replaceable(output, str(args.labels), targets or sorted(set(dataset.y)), args.overwrite)
     cv_scores = None
     if not args.no_cv:
-        result = _evaluate(args, dataset, args.classifier)
+        result = _evaluate_regressor(args, dataset, name) if targets else _evaluate(args, dataset, name)
         cv_scores = {"folds": args.folds, "repeats": args.repeats, "seed": args.seed, "groups": args.groups,
                      "mean": result["mean"], "std": result["std"]}
-        print(format_report(args.classifier.upper(), result))
-    estimator = make_classifier(args.classifier, seed=args.seed, families=dataset.settings.column_families(),
-                                probability=True, tune=args.tune, select=args.select)
-    model = MoodModel.fit(estimator, dataset, args.classifier, args.seed, cv_scores)
+        print(format_regression_report(name.upper(), result) if targets else format_report(name.upper(), result))
+    if targets:
+        estimator = make_regressor(name, seed=args.seed, families=dataset.settings.column_families())
+    else:
+        estimator = make_classifier(name, seed=args.seed, families=dataset.settings.column_families(),
+                                    probability=True, tune=args.tune, select=args.select)
+    model = MoodModel.fit(estimator, dataset, name, args.seed, cv_scores,
+                          thresholds=(args.valence_threshold, args.arousal_threshold))
     model.info["labels"] = str(args.labels)
     model.save(output)
-    print(f"model: {output} ({len(dataset.y)} clips, classes {', '.join(model.classes)}); "
-          f"use it with `python -m classify predict --model {output} FILES`")
+    what = f"targets {', '.join(model.targets)}" if targets else f"classes {', '.join(model.classes)}"
+    print(f"model: {output} ({len(dataset.y)} clips, {what}); use it with `python -m classify predict --model {output} FILES`")
     return 0
 
 
 def _check_model_replaceable(output, labels, classes, overwrite):
-    """Refuse, unless `overwrite`, to replace a file that is not a model trained on the same labels."""
+    """Refuse, unless `overwrite`, to replace a file that is not a model trained on the same labels
+    (`classes`: the new model's classes, or its targets for a regressor)."""
     if not output.exists() or overwrite:
         return
     try:
@@ -298,9 +316,9 @@ def _check_model_replaceable(output, labels, classes, overwrite):
     except (ModelFileError, SettingsMismatchError):
         raise ModelFileError(f"{output} exists and is not a model this version reads: not replaced; "
                              "choose another -o, or --overwrite") from None
-    if old.info.get("labels") != labels or old.classes != classes:
+    if old.info.get("labels") != labels or (old.classes or old.targets) != classes:
         raise ModelFileError(f"{output} holds a model trained on other labels ({old.info.get('labels')}: "
-                             f"{', '.join(old.classes)}): not replaced; choose another -o, or --overwrite")
+                             f"{', '.join(old.classes or old.targets)}): not replaced; choose another -o, or --overwrite")
     print(f"replacing {output}, trained on the same labels")
 
 

@@ -37,6 +37,7 @@ class Dataset:
     table_metadata: dict
     messages: list = field(default_factory=list)
     targets: np.ndarray | None = None
+    target_names: list | None = None
 
     def n_folds(self, folds: int) -> int:
         """`folds`, or the number of groups where there are fewer groups than that."""
@@ -207,4 +208,4 @@ def load_dataset(table_path: str | Path | None = None, labels: str | Path = "fol
     messages.append("classes: " + ", ".join(f"{c} {n}" for c, n in zip(classes, counts)))
     return Dataset(values[labelled], y, group_values, table["path"][labelled].tolist(), columns, settings,
                    table_path, metadata, messages,
-                   None if target_values is None else target_values[labelled])
+                   None if target_values is None else target_values[labelled], list(targets) if targets else None)

@@ -76,12 +76,15 @@ def valence_arousal(proba: np.ndarray, classes: Sequence[str]) -> tuple[np.ndarr
     return p["Q1"] + p["Q4"] - p["Q2"] - p["Q3"], p["Q1"] + p["Q2"] - p["Q3"] - p["Q4"]
 
 
+def rating_scale(values) -> tuple[float, float]:
+    """The smallest common rating scale (:data:`SCALES`) that holds all `values` (else their range)."""
+    lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+    return next(((a, b) for a, b in SCALES if a <= lo and hi <= b), (lo, hi))
+
+
 def scale_midpoint(values) -> float:
     """Midpoint of the smallest common rating scale (:data:`SCALES`) that holds all `values`."""
-    lo, hi = np.nanmin(values), np.nanmax(values)
-    for a, b in SCALES:
-        if a <= lo and hi <= b:
-            return (a + b) / 2
+    lo, hi = rating_scale(values)
     return (lo + hi) / 2
 
 

@@ -15,9 +15,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import skops.io
 
 from classify.foreign import ForeignFeatures
+from classify.labels import are_quadrants, quadrants, rating_scale, valence_arousal
 from featurize.features import FEATURE_SET_VERSION, FeatureSettings
 from moodclass.errors import MoodclassError
 from moodclass.infra import atomic_write, library_versions
@@ -71,18 +73,75 @@ class MoodModel:
     info: dict
 
     @classmethod
-    def fit(cls, estimator, dataset, name: str, seed: int, cv_scores: dict | None = None) -> "MoodModel":
-        """Fit `estimator` on every clip of `dataset` (a :class:`classify.dataset.Dataset`)."""
+    def fit(cls, estimator, dataset, name: str, seed: int, cv_scores: dict | None = None,
+            thresholds: tuple[float | None, float | None] = (None, None)) -> "MoodModel":
+        """Fit `estimator` on every clip of `dataset` (a :class:`classify.dataset.Dataset`).
+
+        A dataset with ``targets`` (``--target``) fits a regressor of them; the model then
+        records the targets, their rating scales and the quadrant `thresholds` (None: the
+        scale's midpoint), and has no classes.
+        """
+        info = {"classifier": name, "seed": seed, "trained_on": str(dataset.table), "n_train": len(dataset.y),
+                "cv": cv_scores, "versions": library_versions(), "feature_versions": dataset.table_metadata.get("versions"),
+                "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        if dataset.targets is not None:
+            estimator.fit(dataset.X, dataset.targets)
+            scales = [rating_scale(dataset.targets[:, j]) for j in range(dataset.targets.shape[1])]
+            info.update(targets=list(dataset.target_names), scales=[list(s) for s in scales],
+                        thresholds=[t if t is not None else (a + b) / 2 for t, (a, b) in zip(list(thresholds) + [None] * 9,
+                                                                                             scales)])
+            return cls(estimator, dataset.settings, list(dataset.feature_columns), [], info)
         estimator.fit(dataset.X, dataset.y)
-        info = {
-            "classifier": name, "seed": seed, "trained_on": str(dataset.table), "n_train": len(dataset.y),
-            "class_counts": {c: int(n) for c, n in zip(*np.unique(dataset.y, return_counts=True))},
-            "cv": cv_scores, "versions": library_versions(),
-            "feature_versions": dataset.table_metadata.get("versions"),
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }
-        return cls(estimator, dataset.settings, list(dataset.feature_columns),
-                   [str(c) for c in estimator.classes_], info)
+        info["class_counts"] = {c: int(n) for c, n in zip(*np.unique(dataset.y, return_counts=True))}
+        return cls(estimator, dataset.settings, list(dataset.feature_columns), [str(c) for c in estimator.classes_], info)
+
+    @property
+    def targets(self) -> list[str]:
+        """The numbers a regression model predicts (``train --target``); empty for a classifier."""
+        return list(self.info.get("targets") or [])
+
+    def output_columns(self) -> list[str]:
+        """The columns :meth:`predict_moods` gives."""
+        if self.targets:
+            va = ["valence", "arousal"] if {"valence", "arousal"} <= set(self.targets) else []
+            return ["mood"] + va + [f"rating_{t}" for t in self.targets]
+        return ["mood"] + [f"p_{c}" for c in self.classes] + (["valence", "arousal"] if are_quadrants(self.classes) else [])
+
+    def predict_moods(self, X: np.ndarray, settings) -> pd.DataFrame:
+        """The mood of each row of `X` (features made with `settings`), columns :meth:`output_columns`.
+
+        A classifier gives its most probable class, each class's probability and, for the
+        quadrants, valence and arousal from them (:func:`classify.labels.valence_arousal`). A
+        regressor gives its predicted ratings (``rating_TARGET``) and, when they are valence and
+        arousal, the quadrant at its thresholds and both numbers mapped onto [-1, 1] (the scale's
+        threshold at 0, its ends at -1 and 1).
+        """
+        self.check_settings(settings)
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != len(self.feature_columns):
+            raise SettingsMismatchError(f"expected {len(self.feature_columns)} features per clip, got {X.shape[-1]}")
+        if not self.targets:
+            proba = self.estimator.predict_proba(X)
+            out = pd.DataFrame(proba, columns=[f"p_{c}" for c in self.classes])
+            out.insert(0, "mood", np.array(self.classes)[np.argmax(proba, axis=1)])
+            va = valence_arousal(proba, self.classes)
+            if va is not None:
+                out["valence"], out["arousal"] = va
+            return out[self.output_columns()]
+        ratings = np.asarray(self.estimator.predict(X)).reshape(len(X), -1)
+        out = pd.DataFrame(ratings, columns=[f"rating_{t}" for t in self.targets])
+        out.insert(0, "mood", None)
+        if {"valence", "arousal"} <= set(self.targets):
+            unit = {}
+            for name in ("valence", "arousal"):
+                j = self.targets.index(name)
+                (lo, hi), mid = self.info["scales"][j], self.info["thresholds"][j]
+                x = ratings[:, j]
+                unit[name] = np.clip(np.where(x >= mid, (x - mid) / max(hi - mid, 1e-12), (x - mid) / max(mid - lo, 1e-12)),
+                                     -1, 1)
+            out["valence"], out["arousal"] = unit["valence"], unit["arousal"]
+            out["mood"] = quadrants(unit["valence"], unit["arousal"], 0.0, 0.0)
+        return out[self.output_columns()]
 
     @property
     def takes_audio(self) -> bool:
@@ -98,11 +157,7 @@ class MoodModel:
 
     def predict_proba(self, X: np.ndarray, settings: FeatureSettings) -> np.ndarray:
         """Class probabilities (columns in :attr:`classes` order) of feature rows made with `settings`."""
-        self.check_settings(settings)
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != len(self.feature_columns):
-            raise SettingsMismatchError(f"expected {len(self.feature_columns)} features per clip, got {X.shape[-1]}")
-        return self.estimator.predict_proba(X)
+        return self.predict_moods(X, settings)[[f"p_{c}" for c in self.classes]].to_numpy()
 
     def save(self, path: str | Path) -> None:
         """Write the model atomically to `path` (skops.io, compressed)."""

@@ -10,7 +10,7 @@ import pandas as pd
 
 from classify.dataset import feature_columns
 from classify.foreign import is_foreign, read_foreign
-from classify.labels import are_quadrants, display_name, valence_arousal
+from classify.labels import display_name
 from classify.model import MoodModel, SettingsMismatchError
 from featurize.audio import AUDIO_EXTENSIONS, audio_under
 from featurize.features import FeatureSettings
@@ -85,7 +85,7 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
             settings = FeatureSettings.from_dict(metadata["settings"])
             model.check_settings(settings)
             _, X = feature_columns(table, settings)
-            entries += _rows(model, model.predict_proba(X, settings), path=table["path"].tolist(),
+            entries += _rows(model, X, settings, path=table["path"].tolist(),
                              duration=table["duration"].tolist())
             continue
         if not model.takes_audio:
@@ -111,19 +111,19 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
     proba = {}
     if done:
         X = np.array([records[f]["values"] for f in done])
-        rows = _rows(model, model.predict_proba(X, model.settings), path=[str(f) for f in done],
+        rows = _rows(model, X, model.settings, path=[str(f) for f in done],
                      duration=[records[f]["duration"] for f in done])
         proba = dict(zip(done, rows))
     rows = [e if isinstance(e, dict) else proba.get(e) or {"path": str(e), "mood": None, "error": records[e]["error"]}
             for e in entries]
-    extra = ["valence", "arousal"] if are_quadrants(model.classes) else []
-    columns = ["path", "duration", "mood", "error"] + [f"p_{c}" for c in model.classes] + extra
+    outputs = model.output_columns()
+    columns = ["path", "duration", "mood", "error"] + outputs[1:]
     windows = None
     if timeline:
         parts = []
         for f in done:
             w = records[f]["windows"]
-            parts += _rows(model, model.predict_proba(np.array(w["values"]), model.settings), path=[str(f)] * len(w["start"]),
+            parts += _rows(model, np.array(w["values"]), model.settings, path=[str(f)] * len(w["start"]),
                            start=w["start"], end=w["end"])
         windows = pd.DataFrame(parts, columns=["path", "start", "end"] + columns[2:])
     return Predictions(pd.DataFrame(rows, columns=columns), windows, skipped, list(model.classes))
@@ -140,22 +140,15 @@ def _foreign_rows(model: MoodModel, path) -> list[dict]:
         raise SettingsMismatchError(f"{path} lacks {len(missing)} of the model's feature columns (e.g. {missing[0]}): "
                                     "the model refuses it")
     X = table[model.feature_columns].to_numpy(dtype=np.float64)
-    return _rows(model, model.predict_proba(X, model.settings), path=table["path"].tolist(),
+    return _rows(model, X, model.settings, path=table["path"].tolist(),
                  duration=[np.nan] * len(table))
 
 
-def _rows(model, proba, **columns):
-    """Prediction rows: the given `columns` (lists), then mood, error, probabilities, valence and arousal."""
-    classes = np.array(model.classes)
-    va = valence_arousal(proba, model.classes)
-    out = []
-    for i, pr in enumerate(proba):
-        row = {name: values[i] for name, values in columns.items()}
-        row.update({"mood": classes[np.argmax(pr)], "error": None, **{f"p_{c}": float(v) for c, v in zip(classes, pr)}})
-        if va is not None:
-            row.update(valence=float(va[0][i]), arousal=float(va[1][i]))
-        out.append(row)
-    return out
+def _rows(model, X, settings, **columns):
+    """Prediction rows: the given `columns` (lists), then error and the model's outputs."""
+    moods = model.predict_moods(X, settings)
+    given = pd.DataFrame(columns)
+    return pd.concat([given, moods], axis=1).assign(error=None).to_dict("records")
 
 
 def format_predictions(predictions: Predictions, fmt: str) -> str:
@@ -194,36 +187,47 @@ def _json_record(r: dict, classes) -> dict:
     rec = {k: r[k] for k in ("path", "start", "end", "duration") if k in r and not pd.isna(r[k])}
     rec.update(mood=None if failed else r["mood"], error=r["error"] if failed else None)
     if not failed:
-        rec["probabilities"] = {c: round(r[f"p_{c}"], 4) for c in classes}
-        rec.update({k: round(r[k], 4) for k in ("valence", "arousal") if k in r})
+        if classes:
+            rec["probabilities"] = {c: round(r[f"p_{c}"], 4) for c in classes}
+        rec.update({k: round(r[k], 4) for k in r if k in ("valence", "arousal") or k.startswith("rating_")})
     return rec
 
 
+def _numbers(df: pd.DataFrame) -> list[str]:
+    """Columns shown after the probabilities: valence, arousal and a regressor's ratings."""
+    return [c for c in df.columns if c in ("valence", "arousal") or c.startswith("rating_")]
+
+
+def _cells(r: dict, classes, numbers) -> str:
+    return (f"{display_name(r['mood']):22s}" + "".join(f"{r[f'p_{c}']:8.2f}" for c in classes)
+            + "".join(f"{r[c]:+{max(9, len(c) + 2)}.2f}" for c in numbers))
+
+
+def _header(classes, numbers) -> str:
+    return f"{'mood':22s}" + "".join(f"{c:>8s}" for c in classes) + "".join(f"{c:>{max(9, len(c) + 2)}s}" for c in numbers)
+
+
 def _text_table(files: pd.DataFrame, classes) -> str:
-    va = "valence" in files.columns
+    numbers = _numbers(files)
     width = min(60, max(len(p) for p in files["path"]))
-    head = f"{'file':{width}s}  {'mood':22s}" + "".join(f"{c:>8s}" for c in classes)
-    lines = [head + (f"{'valence':>9s}{'arousal':>9s}" if va else "")]
+    lines = [f"{'file':{width}s}  " + _header(classes, numbers)]
     for r in files.to_dict("records"):
         path = r["path"] if len(r["path"]) <= width else "…" + r["path"][-(width - 1):]
         if pd.isna(r["mood"]):
             lines.append(f"{path:{width}s}  ERROR: {r['error']}")
         else:
-            lines.append(f"{path:{width}s}  {display_name(r['mood']):22s}" + "".join(f"{r[f'p_{c}']:8.2f}" for c in classes)
-                         + (f"{r['valence']:+9.2f}{r['arousal']:+9.2f}" if va else ""))
+            lines.append(f"{path:{width}s}  " + _cells(r, classes, numbers))
     return "\n".join(lines)
 
 
 def _text_timeline(windows: pd.DataFrame, classes) -> str:
-    va = "valence" in windows.columns
+    numbers = _numbers(windows)
     blocks = []
     for path, w in windows.groupby("path", sort=False):
-        lines = [f"{path}:", f"  {'window':13s}  {'mood':22s}" + "".join(f"{c:>8s}" for c in classes)
-                 + (f"{'valence':>9s}{'arousal':>9s}" if va else "")]
+        lines = [f"{path}:", f"  {'window':13s}  " + _header(classes, numbers)]
         for r in w.to_dict("records"):
             span = f"{_clock(r['start'])}-{_clock(r['end'])}"
-            lines.append(f"  {span:13s}  {display_name(r['mood']):22s}" + "".join(f"{r[f'p_{c}']:8.2f}" for c in classes)
-                         + (f"{r['valence']:+9.2f}{r['arousal']:+9.2f}" if va else ""))
+            lines.append(f"  {span:13s}  " + _cells(r, classes, numbers))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -61,7 +61,8 @@ def write_report(predictions: Predictions, folder: str | Path, title: str = "Moo
     if "valence" in done.columns and len(done):
         pictures["plane.png"] = ("The collection on the valence-arousal plane", plot_plane(done))
     if len(done):
-        pictures["moods.png"] = ("Share of each mood", plot_shares(done["mood"], predictions.classes))
+        moods = predictions.classes or sorted(done["mood"].unique())  # a regressor's quadrants
+        pictures["moods.png"] = ("Share of each mood", plot_shares(done["mood"], moods))
     timelines = []
     if windows is not None:
         for i, (path, w) in enumerate(windows.groupby("path", sort=False)):
@@ -142,7 +143,7 @@ def plot_timeline(windows: pd.DataFrame, classes, path: str) -> bytes:
 
 def _html(title, files, classes, pictures, timelines) -> str:
     columns = ["path", "duration", "mood"] + [f"p_{c}" for c in classes]
-    columns += [c for c in ("valence", "arousal") if c in files.columns] + ["error"]
+    columns += [c for c in files.columns if c in ("valence", "arousal") or c.startswith("rating_")] + ["error"]
     head = "".join(f'<th data-type="{"text" if c in ("path", "mood", "error") else "num"}">'
                    f'{html.escape(c)}</th>' for c in columns)
     body = []

@@ -12,6 +12,7 @@ from classify.__main__ import main as classify_main
 from classify.dataset import load_dataset
 from classify.foreign import read_foreign
 from featurize.demo import synth_clip
+from featurize.features import FeatureSettings
 
 QUADRANTS = np.array(["Q1", "Q2", "Q3", "Q4"])
 
@@ -143,3 +144,31 @@ def test_regressors_learn_valence_and_arousal_ratings(tmp_path, capsys):
                           "--folds", "5", "--repeats", "2", "--report-dir", str(tmp_path / "r"), "-q"]) == 0
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["regressors"]["svr"]["mean"]["r2_valence"] < 0.1
+
+
+def test_a_trained_regressor_predicts_valence_and_arousal_of_audio(tmp_path, demo_corpus, capsys):
+    from featurize.run import featurize
+
+    table = tmp_path / "demo.parquet"
+    featurize([demo_corpus], output=table, settings=FeatureSettings(families=("chroma", "tonnetz", "contrast", "zcr", "rms", "key", "mfcc")),
+              jobs=2, progress=False)
+    # Ratings on a 1-9 scale that follow the demo's quadrants: Q1 happy (7, 7) ... Q3 sad (3, 3).
+    corners = {"Q1": (7, 7), "Q2": (3, 7), "Q3": (3, 3), "Q4": (7, 3)}
+    clips = sorted(demo_corpus.rglob("*.mp3"))
+    rng = np.random.default_rng(5)
+    ratings = pd.DataFrame({"path": [c.relative_to(demo_corpus).as_posix() for c in clips],
+                            "valence": [corners[c.parent.name][0] + rng.normal(0, 0.3) for c in clips],
+                            "arousal": [corners[c.parent.name][1] + rng.normal(0, 0.3) for c in clips]})
+    ratings.to_csv(tmp_path / "ratings.csv", index=False)
+    model = tmp_path / "va.skops"
+    assert classify_main(["train", "--features", str(table), "--labels", str(tmp_path / "ratings.csv"), "--target",
+                          "valence,arousal", "--folds", "5", "--repeats", "1", "-o", str(model), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "targets valence, arousal" in out and "quadrant accuracy" in out
+    song = write_clip(tmp_path / "new" / "happy.wav", synth_clip("Q1", 6.0, SR, seed=77))
+    write_clip(tmp_path / "new" / "sad.wav", synth_clip("Q3", 6.0, SR, seed=78))
+    assert classify_main(["predict", str(song.parent), "--model", str(model), "--format", "csv", "-q", "-j", "1"]) == 0
+    rows = pd.read_csv(io.StringIO(capsys.readouterr().out)).set_index(pd.Index(["happy", "sad"]))
+    assert rows.loc["happy", "mood"] == "Q1" and rows.loc["sad", "mood"] == "Q3"
+    assert rows.loc["happy", "rating_valence"] > 5 > rows.loc["sad", "rating_valence"]
+    assert rows[["valence", "arousal"]].abs().le(1).all().all() and rows.loc["happy", "arousal"] > 0 > rows.loc["sad", "arousal"]
