@@ -14,6 +14,7 @@ from classify.labels import (
     csv_labels,
     csv_numbers,
     echonest_labels,
+    echonest_numbers,
     folder_labels,
     label_columns,
 )
@@ -166,9 +167,13 @@ def load_dataset(table_path: str | Path | None = None, labels: str | Path = "fol
     labelled = y.notna().to_numpy()
     target_values = None
     if targets:
-        if labels in ("folder", "fma-echonest"):
-            raise LabelError("--target needs a labels CSV with those numeric columns (--labels FILE.csv)")
-        numbers, msg = csv_numbers(table, labels, targets)
+        if labels == "folder":
+            raise LabelError("--target needs numeric labels: a CSV with those columns (--labels FILE.csv), or "
+                             "--labels fma-echonest with --target valence,energy")
+        if labels == "fma-echonest":
+            numbers, msg = echonest_numbers(table, metadata_dir, targets)
+        else:
+            numbers, msg = csv_numbers(table, labels, targets)
         messages.append(msg)
         finite = np.isfinite(numbers.to_numpy()).all(axis=1)
         if (labelled & ~finite).any():

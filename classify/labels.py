@@ -247,6 +247,18 @@ def _refuse_conflicts(table, rows, values, csv_path):
                              "keep one row per clip")
 
 
+def echonest_numbers(table: pd.DataFrame, metadata_dir: str | Path | None,
+                     columns: Sequence[str]) -> tuple[pd.DataFrame, str]:
+    """Echonest `columns` (``valence``, ``energy``) of each track of `table`, NaN where missing."""
+    unknown = [c for c in columns if c not in ("valence", "energy")]
+    if unknown:
+        raise LabelError(f"--target {unknown[0]}: Echonest gives valence and energy (--target valence,energy)")
+    echonest_labels(table, metadata_dir)  # the same checks: metadata given, track ids present
+    en = fma.read_echonest(metadata_dir).reindex(table["track_id"].fillna(-1).astype(int))
+    out = en[list(columns)].reset_index(drop=True)
+    return out, f"targets: Echonest {', '.join(columns)} of {int(out.notna().all(axis=1).sum())} of {len(table)} tracks"
+
+
 def echonest_labels(table: pd.DataFrame, metadata_dir: str | Path | None,
                     thresholds: tuple[float | None, float | None] = (0.5, 0.5)) -> tuple[pd.Series, str]:
     """Quadrants from Echonest valence and energy (energy standing for arousal), by track id.

@@ -100,10 +100,15 @@ class MoodModel:
         """The numbers a regression model predicts (``train --target``); empty for a classifier."""
         return list(self.info.get("targets") or [])
 
+    def _plane_targets(self) -> tuple[str, str] | None:
+        """The targets that stand for valence and arousal (Echonest's energy stands for arousal)."""
+        arousal = next((t for t in ("arousal", "energy") if t in self.targets), None)
+        return ("valence", arousal) if "valence" in self.targets and arousal else None
+
     def output_columns(self) -> list[str]:
         """The columns :meth:`predict_moods` gives."""
         if self.targets:
-            va = ["valence", "arousal"] if {"valence", "arousal"} <= set(self.targets) else []
+            va = ["valence", "arousal"] if self._plane_targets() else []
             return ["mood"] + va + [f"rating_{t}" for t in self.targets]
         return ["mood"] + [f"p_{c}" for c in self.classes] + (["valence", "arousal"] if are_quadrants(self.classes) else [])
 
@@ -131,10 +136,10 @@ class MoodModel:
         ratings = np.asarray(self.estimator.predict(X)).reshape(len(X), -1)
         out = pd.DataFrame(ratings, columns=[f"rating_{t}" for t in self.targets])
         out.insert(0, "mood", None)
-        if {"valence", "arousal"} <= set(self.targets):
+        if self._plane_targets():
             unit = {}
-            for name in ("valence", "arousal"):
-                j = self.targets.index(name)
+            for name, target in zip(("valence", "arousal"), self._plane_targets()):
+                j = self.targets.index(target)
                 (lo, hi), mid = self.info["scales"][j], self.info["thresholds"][j]
                 x = ratings[:, j]
                 unit[name] = np.clip(np.where(x >= mid, (x - mid) / max(hi - mid, 1e-12), (x - mid) / max(mid - lo, 1e-12)),

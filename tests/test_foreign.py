@@ -150,8 +150,8 @@ def test_a_trained_regressor_predicts_valence_and_arousal_of_audio(tmp_path, dem
     from featurize.run import featurize
 
     table = tmp_path / "demo.parquet"
-    featurize([demo_corpus], output=table, settings=FeatureSettings(families=("chroma", "tonnetz", "contrast", "zcr", "rms", "key", "mfcc")),
-              jobs=2, progress=False)
+    families = ("chroma", "tonnetz", "contrast", "zcr", "rms", "key", "mfcc")
+    featurize([demo_corpus], output=table, settings=FeatureSettings(families=families), jobs=2, progress=False)
     # Ratings on a 1-9 scale that follow the demo's quadrants: Q1 happy (7, 7) ... Q3 sad (3, 3).
     corners = {"Q1": (7, 7), "Q2": (3, 7), "Q3": (3, 3), "Q4": (7, 3)}
     clips = sorted(demo_corpus.rglob("*.mp3"))
