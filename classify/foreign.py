@@ -1,8 +1,8 @@
 """Feature tables computed elsewhere: FMA's ``features.csv``, Spotify-style audio features, any numeric table.
 
-``classify --features FILE`` takes, besides featurize's own Parquet tables, a CSV or Parquet
-file of features someone else computed: its numeric columns are the features, and an id or
-path column finds each row's labels. A model trained on them says so
+``classify --features FILE`` takes, besides featurize's own Parquet tables, a CSV (comma,
+semicolon as openSMILE writes, or tab separated) or Parquet file of features someone else
+computed: its numeric columns are the features, and an id or path column finds each row's labels. A model trained on them says so
 (:class:`ForeignFeatures`), takes only tables with the same columns, and refuses audio,
 whose features it cannot compute.
 """
@@ -17,9 +17,9 @@ from featurize.table import TableError, is_feature_table
 
 #: Columns that name a row rather than describe its sound, first found is the row's id.
 ID_COLUMNS = ("path", "file", "filename", "file_path", "relative_path", "track_id", "id", "track", "uri",
-              "track_uri", "spotify_id", "song_id")
+              "track_uri", "spotify_id", "song_id", "name")
 #: Columns never taken as features even when numeric: time stamps and positions, not sound.
-NOT_FEATURES = ("index", "unnamed: 0", "duration_ms_index", "year", "popularity", "time_signature_confidence")
+NOT_FEATURES = ("index", "unnamed: 0", "year", "popularity", "frametime")
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def read_foreign(path: str | Path) -> tuple[pd.DataFrame, ForeignFeatures, list[
             df = df[~np.isnan(ids)]
             df.insert(0, "track_id", ids[~np.isnan(ids)].astype(int))
         else:
-            df, layout = pd.read_csv(path, sep="\t" if path.suffix.lower() == ".tsv" else ",", low_memory=False), "table"
+            df, layout = pd.read_csv(path, sep=_delimiter(path), low_memory=False), "table"
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError, ValueError, OSError) as err:
         raise TableError(f"{path}: not a readable feature table ({err})") from None
     lower = {c.lower(): c for c in df.columns}
@@ -105,7 +105,7 @@ def read_foreign(path: str | Path) -> tuple[pd.DataFrame, ForeignFeatures, list[
     if id_col is None:
         raise TableError(f"{path}: no column naming the rows (one of {', '.join(ID_COLUMNS[:7])}, ...): labels could "
                          "not be joined to them")
-    table = pd.DataFrame({"path": df[id_col].astype(str).to_numpy()})
+    table = pd.DataFrame({"path": df[id_col].astype(str).str.strip("'\"").to_numpy()})  # openSMILE quotes names
     if "track_id" in lower:
         table["track_id"] = pd.array(pd.to_numeric(df[lower["track_id"]], errors="coerce"), dtype="Int64")
     skip = {id_col, lower.get("track_id")} | {lower[c] for c in NOT_FEATURES if c in lower}
@@ -122,6 +122,13 @@ def read_foreign(path: str | Path) -> tuple[pd.DataFrame, ForeignFeatures, list[
     table = table.reset_index(drop=True)
     table.attrs["id_column"] = id_col  # a labels CSV may name the rows by the same column
     return table, ForeignFeatures(path.name, layout, tuple(str(c) for c in names)), notes
+
+
+def _delimiter(path: Path) -> str:
+    """The CSV's field separator, from its first line: ',' (pandas, Spotify), ';' (openSMILE) or a tab."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        first = f.readline()
+    return max([",", ";", "\t"], key=first.count)
 
 
 def _is_fma_features(path: Path) -> bool:

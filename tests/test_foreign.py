@@ -172,3 +172,13 @@ def test_a_trained_regressor_predicts_valence_and_arousal_of_audio(tmp_path, dem
     assert rows.loc["happy", "mood"] == "Q1" and rows.loc["sad", "mood"] == "Q3"
     assert rows.loc["happy", "rating_valence"] > 5 > rows.loc["sad", "rating_valence"]
     assert rows[["valence", "arousal"]].abs().le(1).all().all() and rows.loc["happy", "arousal"] > 0 > rows.loc["sad", "arousal"]
+
+
+def test_an_opensmile_style_semicolon_csv_is_read(tmp_path):
+    rng = np.random.default_rng(6)
+    lines = ["name;frameTime;pcm_RMSenergy_sma_amean;F0final_sma_stddev"]
+    lines += [f"'clip{i}.wav';0.000000;{rng.random():.6f};{rng.random():.6f}" for i in range(5)]
+    (tmp_path / "smile.csv").write_text("\n".join(lines) + "\n")
+    table, features, _ = read_foreign(tmp_path / "smile.csv")
+    assert features.names == ("pcm_RMSenergy_sma_amean", "F0final_sma_stddev")  # frameTime is no feature
+    assert table["path"].tolist() == [f"clip{i}.wav" for i in range(5)]
