@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.ndimage
 import scipy.signal
+import scipy.stats
 
 _EPS = 1e-10
 
@@ -564,19 +565,17 @@ def modulation(x: np.ndarray, fps: float, *, band: tuple[float, float] = (3.0, 1
     return float(freqs[k]), float(2.0 * amplitude)
 
 
-def melody(C: np.ndarray, fps: float, *, bins_per_octave: int, fmin_bin: int, fmax_bin: int,
-           vibrato_min: float = 0.15) -> np.ndarray:
+def melody(pitch: np.ndarray, salience: np.ndarray, fps: float, *, vibrato_min: float = 0.15) -> np.ndarray:
     """Melody and expressivity of a clip from its predominant-pitch contour.
 
     Parameters
     ----------
-    C : np.ndarray [shape=(n_bins, t)]
-        Constant-Q magnitude.
+    pitch : np.ndarray [shape=(t,)]
+        Predominant pitch in semitones, NaN where unvoiced (:func:`melody_contour`, scaled).
+    salience : np.ndarray [shape=(t,)]
+        Peak salience of each frame.
     fps : float
         Frames per second.
-    bins_per_octave : int
-    fmin_bin, fmax_bin : int
-        Pitch range searched (see :func:`melody_contour`).
     vibrato_min : float
         Smallest peak-to-peak pitch modulation (semitones) counted as vibrato.
 
@@ -592,8 +591,6 @@ def melody(C: np.ndarray, fps: float, *, bins_per_octave: int, fmin_bin: int, fm
         ``glissando`` (mean absolute pitch slope within stretches, semitones per second).
         Clips with no voiced stretch get zeros.
     """
-    pitch_bins, salience = melody_contour(C, bins_per_octave=bins_per_octave, fmin_bin=fmin_bin, fmax_bin=fmax_bin)
-    pitch = pitch_bins * 12.0 / bins_per_octave
     voiced = pitch[~np.isnan(pitch)]
     segments = contour_segments(pitch)
     out = np.zeros(12)
@@ -612,9 +609,68 @@ def melody(C: np.ndarray, fps: float, *, bins_per_octave: int, fmin_bin: int, fm
         out[6], out[7] = np.median(vib[:, 0]), np.median(vib[:, 1])
         out[8] = np.mean(has_vibrato)
         out[9], out[10] = np.median(trem[:, 0]), np.median(trem[:, 1])
-    slopes = [abs(np.polyfit(np.arange(s.stop - s.start) / fps, pitch[s], 1)[0]) for s in segments]
-    out[11] = np.mean(slopes)
+    out[11] = np.mean([abs(_slope(pitch[s], fps)) for s in segments])
     return out
+
+
+def _slope(x: np.ndarray, fps: float) -> float:
+    """Least-squares slope of `x` against time, units per second."""
+    return float(np.polyfit(np.arange(len(x)) / fps, x, 1)[0])
+
+
+def melody_notes(pitch: np.ndarray, salience: np.ndarray, fps: float) -> np.ndarray:
+    """The melody as a sequence of notes: intervals, contour, rhythm, tonality and prominence.
+
+    Each stretch of the contour (:func:`contour_segments`) is a note, at its median pitch.
+
+    Parameters
+    ----------
+    pitch : np.ndarray [shape=(t,)]
+        Predominant pitch in semitones, NaN where unvoiced.
+    salience : np.ndarray [shape=(t,)]
+        Peak salience of each frame.
+    fps : float
+
+    Returns
+    -------
+    np.ndarray [shape=(16,)]
+        ``interval_mean`` (mean absolute interval between successive notes, semitones) and
+        ``interval_std`` (of the signed intervals); shares of the intervals that are
+        ``steps`` (at most 2.5 semitones), ``leaps`` (4.5 or more), ``ascending`` (rising by
+        more than half a semitone) and ``repeats`` (within half a semitone);
+        ``duration_cv`` (spread of note lengths over their mean) and ``duration_median`` (s);
+        ``pitch_skew`` and ``pitch_kurtosis`` of the voiced frames; shares of notes
+        ``rising`` and ``falling`` within (slope beyond 1 semitone per second);
+        ``pitch_class_entropy`` (bits, of the notes' pitch classes weighted by length: 0 for
+        one pitch class, log2 12 for all alike); ``prominence`` (voiced minus unvoiced
+        frames' mean salience, dB) and ``salience_std`` (dB, voiced frames); ``phrase_breaks``
+        (share of gaps between notes longer than 0.3 s). Clips with fewer than three notes
+        get zeros.
+    """
+    segments = contour_segments(pitch)
+    out = np.zeros(16)
+    if len(segments) < 3:
+        return out
+    notes = np.array([np.median(pitch[s]) for s in segments])
+    length = np.array([(s.stop - s.start) / fps for s in segments])
+    steps = np.diff(notes)
+    size = np.abs(steps)
+    out[0], out[1] = size.mean(), steps.std()
+    out[2], out[3], out[4], out[5] = np.mean(size <= 2.5), np.mean(size >= 4.5), np.mean(steps > 0.5), np.mean(size < 0.5)
+    out[6], out[7] = length.std() / length.mean(), np.median(length)
+    voiced = ~np.isnan(pitch)
+    out[8], out[9] = scipy.stats.skew(pitch[voiced]), scipy.stats.kurtosis(pitch[voiced])
+    slopes = np.array([_slope(pitch[s], fps) for s in segments])
+    out[10], out[11] = np.mean(slopes > 1.0), np.mean(slopes < -1.0)
+    classes = np.bincount(np.round(notes).astype(int) % 12, weights=length, minlength=12)
+    classes = classes[classes > 0] / classes.sum()
+    out[12] = -np.sum(classes * np.log2(classes))
+    level = 20 * np.log10(salience + _EPS)
+    out[13] = level[voiced].mean() - (level[~voiced].mean() if (~voiced).any() else level[voiced].min())
+    out[14] = level[voiced].std()
+    gaps = np.array([b.start - a.stop for a, b in zip(segments[:-1], segments[1:])]) / fps
+    out[15] = np.mean(gaps > 0.3)
+    return np.nan_to_num(out)
 
 
 def harmonic_share(mel_power: np.ndarray, *, kernel: int = 9, bands: int = 64) -> np.ndarray:

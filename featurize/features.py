@@ -35,7 +35,7 @@ MOOD_FAMILIES = CLASSIC_FAMILIES + (
     "mfcc", "mfcc_delta", "spectral", "spectral_shape", "flatness_bands", "mel_bands",  # timbre and spectral shape
     "dynamics", "fluctuation", "tempo_ratio", "rhythm",  # dynamics and rhythm
     "texture", "roughness", "chords", "key",  # texture and harmony (not "intervals": it lowered MIREX-like's score)
-    "melody",  # melody and expressivity
+    "melody", "melody_notes",  # melody and expressivity
 )
 DEFAULT_FAMILIES = MOOD_FAMILIES
 #: Named sets of families that ``--features`` accepts besides family names ('all' is every family).
@@ -238,6 +238,14 @@ class Clip:
         return librosa.onset.onset_strength(S=self.mel_db, sr=self.sr, n_fft=self.n_fft, hop_length=self.hop)
 
     @cached_property
+    def melody_contour(self):
+        """``(pitch, salience)``: predominant pitch per frame in semitones above the lowest
+        candidate's octave base (NaN where unvoiced), and its salience, from the CQT."""
+        pitch, salience = descriptors.melody_contour(self.cqt, bins_per_octave=CHROMA_BINS_PER_OCTAVE,
+                                                     fmin_bin=MELODY_BINS[0], fmax_bin=MELODY_BINS[1])
+        return pitch * 12.0 / CHROMA_BINS_PER_OCTAVE, salience
+
+    @cached_property
     def tempogram(self):
         return librosa.feature.tempogram(
             onset_envelope=self.onset_envelope, sr=self.sr, hop_length=self.hop, win_length=TEMPOGRAM_WIN
@@ -436,11 +444,19 @@ FAMILIES = {
         frame_wise=False, description="chord changes per second, triad clarity, major share, vocabulary, harmonic change",
     ),
     "melody": Family(
-        lambda c: descriptors.melody(c.cqt, c.fps, bins_per_octave=CHROMA_BINS_PER_OCTAVE,
-                                     fmin_bin=MELODY_BINS[0], fmax_bin=MELODY_BINS[1]),
+        lambda c: descriptors.melody(*c.melody_contour, c.fps),
         ("pitch_mean", "pitch_std", "pitch_range", "voiced_share", "note_rate", "note_length", "vibrato_rate",
          "vibrato_extent", "vibrato_share", "tremolo_rate", "tremolo_extent", "glissando"),
         frame_wise=False, description="predominant pitch contour: range, voicing, note density, vibrato, tremolo, glissando",
+    ),
+    "melody_notes": Family(
+        lambda c: descriptors.melody_notes(*c.melody_contour, c.fps),
+        ("interval_mean", "interval_std", "steps", "leaps", "ascending", "repeats", "duration_cv", "duration_median",
+         "pitch_skew", "pitch_kurtosis", "rising", "falling", "pitch_class_entropy", "prominence", "salience_std",
+         "phrase_breaks"),
+        frame_wise=False,
+        description="the melody's notes: interval sizes and direction, steps and leaps, note lengths, contour, "
+                    "pitch-class entropy, prominence, phrasing",
     ),
 }
 

@@ -71,6 +71,32 @@ def test_glissando_is_larger_for_a_sliding_tone():
     assert family(slide, "melody")["melody_glissando"] > 3 * family(tone(midi_hz(60)), "melody")["melody_glissando"]
 
 
+def notes(midis, seconds=0.4, gap=0.1):
+    """A melody of harmonic tones at these MIDI notes, each `seconds` long, with `gap` s of silence between."""
+    silence = np.zeros(int(gap * SR), dtype=np.float32)
+    return np.concatenate([part for m in midis for part in (tone(midi_hz(m), seconds), silence)])
+
+
+def test_melody_notes_tell_steps_from_leaps_and_rising_from_repeated():
+    scale = family(notes([60, 62, 64, 65, 67, 69, 71, 72, 74, 76]), "melody_notes")
+    assert scale["melody_notes_steps"] == pytest.approx(1) and scale["melody_notes_leaps"] == 0
+    assert scale["melody_notes_ascending"] == pytest.approx(1)
+    assert scale["melody_notes_interval_mean"] == pytest.approx(16 / 9, abs=0.15)  # 16 semitones in 9 steps
+    leaps = family(notes([60, 67, 60, 67, 60, 67, 60, 67]), "melody_notes")
+    assert leaps["melody_notes_leaps"] == pytest.approx(1) and leaps["melody_notes_ascending"] == pytest.approx(0.5, abs=0.1)
+    assert leaps["melody_notes_interval_mean"] == pytest.approx(7, abs=0.3)
+    repeated = family(notes([64] * 8), "melody_notes")
+    assert repeated["melody_notes_repeats"] == pytest.approx(1) and repeated["melody_notes_interval_mean"] < 0.3
+    # One pitch class: no uncertainty; two alternating ones, equally long: one bit.
+    assert repeated["melody_notes_pitch_class_entropy"] == pytest.approx(0, abs=1e-9)
+    assert leaps["melody_notes_pitch_class_entropy"] == pytest.approx(1, abs=0.05)
+    # Even notes have no spread of length; notes of 0.2 and 0.8 s have some.
+    uneven = np.concatenate([notes([60], 0.2), notes([62], 0.8), notes([64], 0.2), notes([65], 0.8), notes([67], 0.2)])
+    assert scale["melody_notes_duration_cv"] < 0.1 < family(uneven, "melody_notes")["melody_notes_duration_cv"]
+    # Fewer than three notes: zeros.
+    assert not any(family(tone(440.0, 2.0), "melody_notes").values())
+
+
 def test_a_chord_has_more_layers_than_a_single_tone():
     single = tone(midi_hz(60))
     chord = sum(tone(midi_hz(m)) for m in (48, 55, 64, 71)) / 4
