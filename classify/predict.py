@@ -108,16 +108,15 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
     files = list(dict.fromkeys(e for e in entries if isinstance(e, Path)))
     records = dict(analyse_files(files, model.settings, min_duration, jobs, progress, windows=timeline)) if files else {}
     done = [f for f in files if "error" not in records[f]]
-    proba = {}
+    predicted = {}
     if done:
         X = np.array([records[f]["values"] for f in done])
         rows = _rows(model, X, model.settings, path=[str(f) for f in done],
                      duration=[records[f]["duration"] for f in done])
-        proba = dict(zip(done, rows))
-    rows = [e if isinstance(e, dict) else proba.get(e) or {"path": str(e), "mood": None, "error": records[e]["error"]}
+        predicted = dict(zip(done, rows))
+    rows = [e if isinstance(e, dict) else predicted.get(e) or {"path": str(e), "mood": None, "error": records[e]["error"]}
             for e in entries]
-    outputs = model.output_columns()
-    columns = ["path", "duration", "mood", "error"] + outputs[1:]
+    columns = ["path", "duration", "mood", "error"] + model.output_columns()[1:]
     windows = None
     if timeline:
         parts = []

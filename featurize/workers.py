@@ -31,16 +31,16 @@ def analyse_file(path: Path, settings: FeatureSettings, min_duration: float,
         values = clip_features(clip, settings)
         if windows:
             starts, ends, X = window_features(clip, settings, window=windows[0], hop=windows[1])
-            values = np.concatenate([values, X.ravel()])  # checked for non-finite values with the file's
     except AudioError as err:
         return {"error": str(err)}
     except Exception as err:  # a clip that breaks an analysis must not stop the run
         return {"error": f"analysis failed: {type(err).__name__}: {err}"}
-    if not np.all(np.isfinite(values)):
-        columns = settings.columns()
-        bad = columns[int(np.flatnonzero(~np.isfinite(values))[0]) % len(columns)]
-        return {"error": f"analysis gave a non-finite value (first in {bad})"}
-    record = {"duration": len(y) / settings.sr, "values": values[:len(settings.columns())].tolist()}
+    for rows, where in ((values[np.newaxis], ""), (X if windows else values[:0], " of a window")):
+        bad = ~np.isfinite(rows)
+        if bad.any():
+            column = settings.columns()[int(np.flatnonzero(bad.any(axis=0))[0])]
+            return {"error": f"analysis gave a non-finite value{where} (first in {column})"}
+    record = {"duration": len(y) / settings.sr, "values": values.tolist()}
     if windows:
         record["windows"] = {"start": starts.tolist(), "end": ends.tolist(), "values": X.tolist()}
     return record
