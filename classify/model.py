@@ -32,6 +32,7 @@ MODEL_SUFFIX = ".skops"
 #: and the scikit-learn internals of its Pipelines (calibration, trees, splitters).
 TRUSTED_TYPES = (
     "classify.pipelines.FamilyWeighting",
+    "classify.pipelines.LaplacianSVC",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.model_selection._split.StratifiedKFold",

@@ -16,7 +16,7 @@ from classify.dataset import load_dataset
 from classify.evaluate import cross_validate, cv_splits
 from classify.labels import LabelError, csv_labels, match_paths, quadrants, scale_midpoint
 from classify.model import MoodModel, SettingsMismatchError
-from classify.pipelines import FamilyWeighting, make_classifier
+from classify.pipelines import FamilyWeighting, LaplacianSVC, make_classifier
 from featurize.demo import synth_clip
 from featurize.features import FeatureSettings
 from featurize.run import featurize
@@ -410,9 +410,20 @@ def test_the_command_may_follow_the_options_and_the_tools_say_their_version(demo
     assert exit_.value.code == 0 and "python -m classify 0." in capsys.readouterr().out
 
 
-@parametrize_with_checks([FamilyWeighting(), FamilyWeighting(per="column")])
-def test_family_weighting_is_a_scikit_learn_transformer(estimator, check):
+@parametrize_with_checks([FamilyWeighting(), FamilyWeighting(per="column"), LaplacianSVC(random_state=0)])
+def test_family_weighting_and_the_l1_svm_are_scikit_learn_estimators(estimator, check):
     check(estimator)
+
+
+def test_the_l1_svm_separates_what_an_l1_distance_separates():
+    rng = np.random.default_rng(0)
+    # Two classes that differ by 1 in every one of 50 columns, each column also with rare large outliers.
+    y = np.repeat([0, 1], 100)
+    X = rng.normal(size=(200, 50)) + y[:, None] + 30 * (rng.random((200, 50)) < 0.02) * rng.normal(size=(200, 50))
+    train, test = np.arange(200) % 2 == 0, np.arange(200) % 2 == 1
+    l1 = LaplacianSVC(random_state=0).fit(X[train], y[train])
+    assert (l1.predict(X[test]) == y[test]).mean() > 0.9
+    assert l1.decision_function(X[test]).shape == (100,) and l1.gamma_ > 0
 
 
 def test_family_weighting_names_the_columns_it_keeps():
