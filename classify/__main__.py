@@ -28,13 +28,17 @@ DESCRIPTION = """Mood classification of music from a featurize table.
 commands (cv is the default):
   cv        cross-validate classifiers (SVM, logistic regression, random forest, ...) on a labelled feature table
   train     fit a classifier on every labelled clip and save it under cache/models/
-  predict   the mood of audio files (or feature tables), with class probabilities
+  predict   the mood of audio files (or feature tables), with class probabilities, valence and arousal,
+            over time (--timeline) and as a page to look at (--report)
 
 examples:
   python -m classify --cv repeated --labels ../shared/data/emotify/labels.csv
   python -m classify --cv repeated --labels labels.csv --groups artist --tune
   python -m classify train --labels labels.csv --classifier svm
-  python -m classify predict song.mp3 music/ --format csv"""
+  python -m classify predict song.mp3 music/ --format csv
+  python -m classify predict music/ --timeline 10 --report cache/moods/music
+  python -m classify --cv repeated --labels ratings.csv --target valence,arousal
+  python -m classify --cv repeated --features spotify_features.csv --labels moods.csv"""
 
 
 def _common(p):
@@ -95,7 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--overwrite", action="store_true",
                        help="replace the model file even if it was trained on other labels")
     pred = sub.add_parser("predict", help="moods of audio files")
-    pred.add_argument("paths", nargs="+", metavar="PATH", help="audio files, folders, or .parquet feature tables")
+    pred.add_argument("paths", nargs="+", metavar="PATH",
+                      help="audio files, folders, or feature tables (featurize's .parquet; a CSV or Parquet table "
+                      "computed elsewhere for a model trained on one)")
     pred.add_argument("--model", type=Path, default=DEFAULT_MODEL,
                       help="model from `classify train` (default: the model shipped with the project)")
     pred.add_argument("--format", choices=["table", "csv", "json"], default="table")
