@@ -45,6 +45,29 @@ def _fit_predict(estimator, X, y, train, test):
     return test, model.predict(X[test])
 
 
+def out_of_fold_predictions(estimator, X: np.ndarray, y: np.ndarray, splits: list, repeats: int, n_jobs: int = -1,
+                            progress: bool = True, desc: str = "cv") -> np.ndarray:
+    """Each repeat's out-of-fold predictions of `y` (classes, or a regressor's targets).
+
+    Parameters
+    ----------
+    splits : list of (repeat, train_idx, test_idx)
+        From :func:`cv_splits`; every clip is in one test fold per repeat.
+
+    Returns
+    -------
+    np.ndarray [shape=(repeats,) + y.shape]
+    """
+    predictions = np.empty((repeats,) + y.shape, dtype=y.dtype if y.dtype.kind in "OUS" else np.float64)
+    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_predict)(estimator, X, y, train, test) for _, train, test in splits
+    )
+    for (r, _, _), (test, pred) in progress_bar(iterable=zip(splits, jobs), total=len(splits), desc=desc, unit="fit",
+                                                disable=not progress, leave=False):
+        predictions[r, test] = np.asarray(pred).reshape((len(test),) + y.shape[1:])
+    return predictions
+
+
 def cross_validate(estimator, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None, folds: int = 10,
                    repeats: int = 10, seed: int = 0, n_jobs: int = -1, progress: bool = True, desc: str = "cv") -> dict:
     """Repeated cross-validation of `estimator`: every fit sees only its training fold.
@@ -71,13 +94,7 @@ def cross_validate(estimator, X: np.ndarray, y: np.ndarray, groups: np.ndarray |
     """
     classes = np.unique(y)
     splits = list(cv_splits(y, groups, folds, repeats, seed))
-    predictions = np.empty((repeats, len(y)), dtype=y.dtype)
-    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fit_predict)(estimator, X, y, train, test) for _, train, test in splits
-    )
-    for (r, _, _), (test, pred) in progress_bar(iterable=zip(splits, jobs), total=len(splits), desc=desc, unit="fit",
-                                                disable=not progress, leave=False):
-        predictions[r, test] = pred
+    predictions = out_of_fold_predictions(estimator, X, y, splits, repeats, n_jobs, progress, desc)
     per_repeat = [{"accuracy": float(accuracy_score(y, p)), "balanced_accuracy": float(balanced_accuracy_score(y, p)),
                    "macro_f1": float(f1_score(y, p, labels=classes, average="macro", zero_division=0))}
                   for p in predictions]

@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from classify.labels import PATH_COLUMNS
 from featurize.table import TableError, is_feature_table
 
-#: Columns that name a row rather than describe its sound, first found is the row's id.
-ID_COLUMNS = ("path", "file", "filename", "file_path", "relative_path", "track_id", "id", "track", "uri",
-              "track_uri", "spotify_id", "song_id", "name")
+#: Columns that name a row rather than describe its sound; the first found is the row's id.
+ROW_ID_COLUMNS = PATH_COLUMNS + ("track_id", "id", "track", "uri", "track_uri", "spotify_id", "song_id", "name")
 #: Columns never taken as features even when numeric: time stamps and positions, not sound.
 NOT_FEATURES = ("index", "unnamed: 0", "year", "popularity", "frametime")
 
@@ -76,7 +76,7 @@ def read_foreign(path: str | Path) -> tuple[pd.DataFrame, ForeignFeatures, list[
 
     FMA's ``features.csv`` (three header rows: feature, statistics, number; track ids first)
     gets columns ``feature_statistics_number`` and ``track_id``; any other CSV or Parquet file
-    gets its first id column (:data:`ID_COLUMNS`) as ``path``, and every other numeric column
+    gets its first id column (:data:`ROW_ID_COLUMNS`) as ``path``, and every other numeric column
     as a feature. Rows with a missing feature value are left out, and said so.
 
     Raises
@@ -101,9 +101,9 @@ def read_foreign(path: str | Path) -> tuple[pd.DataFrame, ForeignFeatures, list[
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError, ValueError, OSError) as err:
         raise TableError(f"{path}: not a readable feature table ({err})") from None
     lower = {c.lower(): c for c in df.columns}
-    id_col = next((lower[c] for c in ID_COLUMNS if c in lower), None)
+    id_col = next((lower[c] for c in ROW_ID_COLUMNS if c in lower), None)
     if id_col is None:
-        raise TableError(f"{path}: no column naming the rows (one of {', '.join(ID_COLUMNS[:7])}, ...): labels could "
+        raise TableError(f"{path}: no column naming the rows (one of {', '.join(ROW_ID_COLUMNS[:7])}, ...): labels could "
                          "not be joined to them")
     table = pd.DataFrame({"path": df[id_col].astype(str).str.strip("'\"").to_numpy()})  # openSMILE quotes names
     if "track_id" in lower:

@@ -21,7 +21,8 @@ QUADRANT_NAMES = {"Q1": "happy/excited", "Q2": "angry/tense", "Q3": "sad/melanch
 SCALES = ((0, 1), (-1, 1), (1, 5), (1, 7), (1, 9), (0, 10), (-10, 10), (0, 100), (-100, 100))
 
 _LABEL_COLUMNS = ("quadrant", "label", "class", "mood", "emotion")
-_PATH_COLUMNS = ("path", "file", "filename", "file_path", "relative_path")
+#: Columns of a labels CSV (or a foreign feature table) that name a clip by its path.
+PATH_COLUMNS = ("path", "file", "filename", "file_path", "relative_path")
 _AROUSAL_COLUMNS = ("arousal", "energy")
 GROUP_ALIASES = {"artist": "artist_id", "album": "album_id", "genre": "genre_top"}
 
@@ -173,9 +174,9 @@ def _read_labels_csv(csv_path: Path) -> pd.DataFrame:
 def _csv_rows(table: pd.DataFrame, df: pd.DataFrame, csv_path) -> tuple[np.ndarray, str]:
     """The row of `table` each row of the labels CSV `df` belongs to (-1: none), and the key used."""
     cols = {c.lower(): c for c in df.columns}
-    path_col = next((cols[c] for c in _PATH_COLUMNS if c in cols), None)
+    path_col = next((cols[c] for c in PATH_COLUMNS if c in cols), None)
     own = str(table.attrs.get("id_column", "")).lower()  # the id column of a foreign table (classify.foreign)
-    if own and own in cols and own not in _PATH_COLUMNS:
+    if own and own in cols and own not in PATH_COLUMNS:
         index = {p: i for i, p in enumerate(table["path"])}
         rows = np.array([index.get(str(v), -1) for v in df[cols[own]]])
         key = f"'{cols[own]}'"

@@ -7,9 +7,7 @@ numbers themselves instead of the quadrants, where the labels are ratings.
 from collections.abc import Sequence
 
 import numpy as np
-from joblib import Parallel, delayed
 from scipy.stats import pearsonr
-from sklearn.base import clone
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.metrics import accuracy_score, r2_score, root_mean_squared_error
 from sklearn.multioutput import MultiOutputRegressor
@@ -17,10 +15,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
 
-from classify.evaluate import cv_splits
+from classify.evaluate import cv_splits, out_of_fold_predictions
 from classify.labels import quadrants, scale_midpoint
 from classify.pipelines import FamilyWeighting, feature_view
-from moodclass.infra import progress_bar
 
 #: Regressors for ``--target``.
 REGRESSORS = ("svr", "rf")
@@ -39,10 +36,6 @@ def make_regressor(name: str, seed: int = 0, families: Sequence[str] | None = No
         final = RandomForestRegressor(n_estimators=200, max_samples=0.5, max_features="sqrt", random_state=seed, n_jobs=1)
     return Pipeline([("scale", StandardScaler()),
                      ("weigh_families", FamilyWeighting(families, **feature_view(families))), (name, final)])
-
-
-def _fit_predict(estimator, X, Y, train, test):
-    return test, clone(estimator).fit(X[train], Y[train]).predict(X[test])
 
 
 def cross_validate_regression(estimator, X: np.ndarray, Y: np.ndarray, strata: np.ndarray, names: Sequence[str],
@@ -65,12 +58,7 @@ def cross_validate_regression(estimator, X: np.ndarray, Y: np.ndarray, strata: n
     """
     Y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)
     splits = list(cv_splits(np.asarray(strata), groups, folds, repeats, seed))
-    predictions = np.empty((repeats,) + Y.shape)
-    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fit_predict)(estimator, X, Y, train, test) for _, train, test in splits)
-    for (r, _, _), (test, pred) in progress_bar(iterable=zip(splits, jobs), total=len(splits), unit="fit",
-                                                disable=not progress, leave=False):
-        predictions[r, test] = np.asarray(pred).reshape(len(test), -1)
+    predictions = out_of_fold_predictions(estimator, X, Y, splits, repeats, n_jobs, progress, desc="regression")
     mids = [t if t is not None else scale_midpoint(Y[:, j]) for j, t in zip(range(Y.shape[1]), list(thresholds) + [None] * 9)]
     per_repeat = []
     for p in predictions:
