@@ -45,6 +45,13 @@ def _fit_predict(estimator, X, y, train, test):
     return test, model.predict(X[test])
 
 
+def mean_and_std(per_repeat: list[dict]) -> dict:
+    """``{'mean': {...}, 'std': {...}}`` of each score over the repeats' score dicts."""
+    keys = list(per_repeat[0])
+    return {"mean": {k: float(np.mean([s[k] for s in per_repeat])) for k in keys},
+            "std": {k: float(np.std([s[k] for s in per_repeat])) for k in keys}}
+
+
 def out_of_fold_predictions(estimator, X: np.ndarray, y: np.ndarray, splits: list, repeats: int, n_jobs: int = -1,
                             progress: bool = True, desc: str = "cv") -> np.ndarray:
     """Each repeat's out-of-fold predictions of `y` (classes, or a regressor's targets).
@@ -98,15 +105,13 @@ def cross_validate(estimator, X: np.ndarray, y: np.ndarray, groups: np.ndarray |
     per_repeat = [{"accuracy": float(accuracy_score(y, p)), "balanced_accuracy": float(balanced_accuracy_score(y, p)),
                    "macro_f1": float(f1_score(y, p, labels=classes, average="macro", zero_division=0))}
                   for p in predictions]
-    names = ("accuracy", "balanced_accuracy", "macro_f1")
     # Per class: the out-of-fold predictions of every repeat pooled (a class never predicted: precision 0).
     precision, recall, f1, support = precision_recall_fscore_support(
         np.tile(y, repeats), predictions.ravel(), labels=classes, zero_division=0)
     return {
         "classes": classes.tolist(),
         "per_repeat": per_repeat,
-        "mean": {k: float(np.mean([s[k] for s in per_repeat])) for k in names},
-        "std": {k: float(np.std([s[k] for s in per_repeat])) for k in names},
+        **mean_and_std(per_repeat),
         "confusion": confusion_matrix(np.tile(y, repeats), predictions.ravel(), labels=classes).tolist(),
         "per_class": {c: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
                           "support": int(support[i] // repeats)} for i, c in enumerate(classes.tolist())},

@@ -89,6 +89,14 @@ def scale_midpoint(values) -> float:
     return (lo + hi) / 2
 
 
+def target_thresholds(Y: np.ndarray, thresholds: Sequence[float | None] = (None, None)) -> list[float]:
+    """The quadrant threshold of each column of `Y` (valence, arousal ratings): the one given in
+    `thresholds`, else the midpoint of the column's rating scale (:func:`scale_midpoint`)."""
+    given = list(thresholds)[:Y.shape[1]]
+    given += [None] * (Y.shape[1] - len(given))
+    return [t if t is not None else scale_midpoint(Y[:, j]) for j, t in enumerate(given)]
+
+
 def folder_labels(paths: Iterable[str]) -> pd.Series:
     """Each clip's parent folder name (``Q1/song.mp3`` -> ``Q1``); None for clips at the top."""
     return pd.Series([PurePosixPath(p).parent.name or None for p in paths], dtype=object)

@@ -19,7 +19,7 @@ import pandas as pd
 import skops.io
 
 from classify.foreign import ForeignFeatures
-from classify.labels import are_quadrants, quadrants, rating_scale, valence_arousal
+from classify.labels import are_quadrants, quadrants, rating_scale, target_thresholds, valence_arousal
 from featurize.features import FEATURE_SET_VERSION, FeatureSettings
 from moodclass.errors import MoodclassError
 from moodclass.infra import atomic_write, library_versions
@@ -87,10 +87,9 @@ class MoodModel:
                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         if dataset.targets is not None:
             estimator.fit(dataset.X, dataset.targets)
-            scales = [rating_scale(dataset.targets[:, j]) for j in range(dataset.targets.shape[1])]
-            info.update(targets=list(dataset.target_names), scales=[list(s) for s in scales],
-                        thresholds=[t if t is not None else (a + b) / 2 for t, (a, b) in zip(list(thresholds) + [None] * 9,
-                                                                                             scales)])
+            info.update(targets=list(dataset.target_names),
+                        scales=[list(rating_scale(dataset.targets[:, j])) for j in range(dataset.targets.shape[1])],
+                        thresholds=target_thresholds(dataset.targets, thresholds))
             return cls(estimator, dataset.settings, list(dataset.feature_columns), [], info)
         estimator.fit(dataset.X, dataset.y)
         info["class_counts"] = {c: int(n) for c, n in zip(*np.unique(dataset.y, return_counts=True))}

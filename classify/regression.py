@@ -15,8 +15,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
 
-from classify.evaluate import cv_splits, out_of_fold_predictions
-from classify.labels import quadrants, scale_midpoint
+from classify.evaluate import cv_splits, mean_and_std, out_of_fold_predictions
+from classify.labels import quadrants, target_thresholds
 from classify.pipelines import FamilyWeighting, feature_view
 
 #: Regressors for ``--target``.
@@ -59,7 +59,7 @@ def cross_validate_regression(estimator, X: np.ndarray, Y: np.ndarray, strata: n
     Y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)
     splits = list(cv_splits(np.asarray(strata), groups, folds, repeats, seed))
     predictions = out_of_fold_predictions(estimator, X, Y, splits, repeats, n_jobs, progress, desc="regression")
-    mids = [t if t is not None else scale_midpoint(Y[:, j]) for j, t in zip(range(Y.shape[1]), list(thresholds) + [None] * 9)]
+    mids = target_thresholds(Y, thresholds)
     per_repeat = []
     for p in predictions:
         scores = {}
@@ -71,10 +71,7 @@ def cross_validate_regression(estimator, X: np.ndarray, Y: np.ndarray, strata: n
             scores["quadrant_accuracy"] = float(accuracy_score(quadrants(Y[:, 0], Y[:, 1], *mids),
                                                                quadrants(p[:, 0], p[:, 1], *mids)))
         per_repeat.append(scores)
-    keys = list(per_repeat[0])
-    return {"targets": list(names), "thresholds": mids, "per_repeat": per_repeat,
-            "mean": {k: float(np.mean([s[k] for s in per_repeat])) for k in keys},
-            "std": {k: float(np.std([s[k] for s in per_repeat])) for k in keys}}
+    return {"targets": list(names), "thresholds": mids, "per_repeat": per_repeat, **mean_and_std(per_repeat)}
 
 
 def format_regression_report(name: str, result: dict) -> str:

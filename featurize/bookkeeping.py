@@ -50,12 +50,11 @@ def resume(journal: Journal, output: Path, header: dict, settings: FeatureSettin
         ``{path: (size, mtime_ns)}`` of the clips in the table or the journal, and of the
         clips that failed (in the error table or the journal).
     """
+    done, failed = {}, {}
     if overwrite:
         check_replaceable(output)
         journal.remove()
-        done, failed = {}, {}
     else:
-        done, failed = {}, {}
         if output.exists():
             check_header(read_metadata(output), header, output)
             index = read_index(output)
