@@ -8,7 +8,8 @@ cache/features/bench-*):
 
 For each data set, feature set and protocol it prints macro-F1, mean ± std over repeats of
 10-fold cross-validation (seed 0), of every classifier asked for, the best one marked, and
-the time each evaluation took. Protocols: plain stratified folds, and folds grouped so that
+the time each evaluation took. ``krr`` learns from Emotify's vote shares (its GEMS columns,
+``--shares auto``); the others from the labels. Protocols: plain stratified folds, and folds grouped so that
 no group spans training and test: artists on MIREX-like, genres on Emotify (four genres:
 leave one genre out). MIREX-like's audio is expected under data/mirexlike/ (see
 datasets/mirexlike.md); the data set is skipped with a note when it is missing.
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from classify.dataset import load_dataset
 from classify.evaluate import cross_validate
-from classify.pipelines import CLASSIFIERS, make_classifier
+from classify.pipelines import CLASSIFIERS, fit_params, make_classifier
 from featurize.features import PRESETS, FeatureSettings
 from featurize.run import featurize
 
@@ -38,8 +39,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--datasets", default="emotify,mirexlike", help="comma-separated: emotify, mirexlike")
     p.add_argument("--feature-sets", default="classic,mood", help="comma-separated presets (default: classic,mood)")
-    p.add_argument("--classifiers", default="svm,svm_l1,logreg,ensemble",
-                   help=f"comma-separated, from {', '.join(CLASSIFIERS)} (default: svm,svm_l1,logreg,ensemble)")
+    p.add_argument("--classifiers", default="svm,svm_l1,krr,logreg,ensemble",
+                   help=f"comma-separated, from {', '.join(CLASSIFIERS)} (default: svm,svm_l1,krr,logreg,ensemble)")
     p.add_argument("--folds", type=int, default=10)
     p.add_argument("--repeats", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
@@ -71,7 +72,8 @@ def main():
                     start = time.monotonic()
                     model = make_classifier(clf, seed=args.seed, families=settings.column_families())
                     r = cross_validate(model, data.X, data.y, data.groups, folds=folds, repeats=repeats,
-                                       seed=args.seed, n_jobs=args.jobs, progress=False)
+                                       seed=args.seed, n_jobs=args.jobs, progress=False,
+                                       fit_params=fit_params(clf, data.shares))
                     scores[clf] = (r["mean"]["macro_f1"], r["std"]["macro_f1"], time.monotonic() - start)
                 best = max(scores, key=lambda c: scores[c][0])
                 cells = "  ".join(f"{c} {m:.3f} ± {sd:.3f} ({t:.0f} s){' *' if c == best else ''}"

@@ -17,6 +17,9 @@ from classify.labels import (
     echonest_numbers,
     folder_labels,
     label_columns,
+    read_labels_csv,
+    share_columns,
+    vote_shares,
 )
 from featurize import fma
 from featurize.features import FeatureSettings
@@ -39,6 +42,10 @@ class Dataset:
     messages: list = field(default_factory=list)
     targets: np.ndarray | None = None
     target_names: list | None = None
+    #: Each clip's share of the votes for each class (columns in sorted class order), or None.
+    shares: np.ndarray | None = None
+    #: Where the shares come from (CLASS=COLUMN+COLUMN,...), for the model's record.
+    shares_source: str | None = None
 
     def n_folds(self, folds: int) -> int:
         """`folds`, or the number of groups where there are fewer groups than that."""
@@ -59,10 +66,27 @@ def combine(datasets: Sequence[Dataset], names: Sequence[str]) -> Dataset:
     groups = None
     if all(d.groups is not None for d in datasets):
         groups = np.concatenate([[f"{n}:{g}" for g in d.groups] for d, n in zip(datasets, names)])
-    return Dataset(np.vstack([d.X for d in datasets]), np.concatenate([d.y for d in datasets]), groups,
+    y = np.concatenate([d.y for d in datasets])
+    shares, source = None, None
+    if any(d.shares is not None for d in datasets):
+        # A part without vote shares counts each label as all the votes.
+        classes = np.unique(y)
+        shares = np.vstack([_shares_over(d, classes) for d in datasets])
+        source = "; ".join(f"{n}: {d.shares_source or 'labels'}" for d, n in zip(datasets, names))
+    return Dataset(np.vstack([d.X for d in datasets]), y, groups,
                    [f"{n}:{p}" for d, n in zip(datasets, names) for p in d.paths], first.feature_columns,
                    first.settings, Path(" + ".join(str(d.table) for d in datasets)), first.table_metadata,
-                   [m for d in datasets for m in d.messages])
+                   [m for d in datasets for m in d.messages], shares=shares, shares_source=source)
+
+
+def _shares_over(dataset: Dataset, classes: np.ndarray) -> np.ndarray:
+    """`dataset`'s vote shares (or its labels as shares of 1) in columns of `classes`."""
+    if dataset.shares is None:
+        return (dataset.y[:, None] == classes[None, :]).astype(np.float64)
+    own = np.unique(dataset.y)
+    out = np.zeros((len(dataset.y), len(classes)))
+    out[:, np.searchsorted(classes, own)] = dataset.shares
+    return out
 
 
 def _without_label_columns(features: ForeignFeatures, labels_csv, label_column, messages: list) -> ForeignFeatures:
@@ -106,7 +130,8 @@ def feature_columns(table: pd.DataFrame, settings: FeatureSettings) -> tuple[lis
 
 def load_dataset(table_path: str | Path | None = None, labels: str | Path = "folder", label_column: str | None = None,
                  thresholds: tuple[float | None, float | None] = (None, None), metadata_dir: str | Path | None = None,
-                 groups: str | None = None, min_per_class: int = 2, targets: Sequence[str] | None = None) -> Dataset:
+                 groups: str | None = None, min_per_class: int = 2, targets: Sequence[str] | None = None,
+                 shares: str = "auto") -> Dataset:
     """Read a feature table and join labels (and groups) to its clips.
 
     Parameters
@@ -130,6 +155,9 @@ def load_dataset(table_path: str | Path | None = None, labels: str | Path = "fol
     targets : sequence of str, optional
         Numeric columns of the labels CSV (e.g. valence, arousal) to keep as
         :attr:`Dataset.targets` for regression; clips without all of them are left out.
+    shares : str
+        Where each class's share of the votes is in the labels CSV
+        (:func:`classify.labels.share_columns`: 'auto', 'none', or 'CLASS=COLUMN+...,...').
 
     Returns
     -------
@@ -211,6 +239,33 @@ def load_dataset(table_path: str | Path | None = None, labels: str | Path = "fol
                          f"{f' and {len(small) - 5} more' if len(small) > 5 else ''}{hint}; "
                          "use fewer --folds or more data")
     messages.append("classes: " + ", ".join(f"{c} {n}" for c, n in zip(classes, counts)))
+    share_values, source = None, None
+    if shares != "none" and labels not in ("folder", "fma-echonest"):
+        by_class = share_columns(read_labels_csv(Path(labels)).columns, classes.tolist(), shares, labels)
+        if by_class:
+            share_values, source, message = _vote_shares(table, labels, by_class, labelled, y)
+            messages.append(message)
+            used = {col for cols in by_class.values() for col in cols}
+            if isinstance(settings, ForeignFeatures) and used & set(settings.names):
+                # A table's own vote columns are the labels, not features.
+                settings = ForeignFeatures(settings.source, settings.layout, tuple(c for c in settings.names if c not in used))
+                messages.append(f"columns the vote shares come from, left out of the features: {', '.join(sorted(used))}")
+                columns, values = settings.columns(), table[settings.columns()].to_numpy(dtype=np.float64)
+    elif shares not in ("none", "auto"):
+        raise LabelError("--shares needs the votes in a labels CSV (--labels FILE.csv)")
     return Dataset(values[labelled], y, group_values, table["path"][labelled].tolist(), columns, settings,
                    table_path, metadata, messages,
-                   None if target_values is None else target_values[labelled], list(targets) if targets else None)
+                   None if target_values is None else target_values[labelled], list(targets) if targets else None,
+                   share_values, source)
+
+
+def _vote_shares(table, labels_csv, by_class, labelled, y) -> tuple[np.ndarray, str, str]:
+    """The labelled clips' vote shares (:func:`classify.labels.vote_shares`), where they come from, and a message."""
+    needed = list(dict.fromkeys(col for cols in by_class.values() for col in cols))
+    numbers, _ = csv_numbers(table, labels_csv, needed)
+    shares, fallback = vote_shares(numbers[labelled].reset_index(drop=True), by_class, y)
+    source = ",".join(f"{c}={'+'.join(cols)}" for c, cols in by_class.items())
+    agree = float(np.mean(np.asarray(list(by_class))[shares.argmax(axis=1)] == y))
+    message = (f"vote shares: {source} of {labels_csv} (learnt by krr); the largest share is the clip's label for "
+               f"{agree:.0%} of clips" + (f"; {fallback} clips without votes count their label" if fallback else ""))
+    return shares, source, message

@@ -40,8 +40,9 @@ def cv_splits(y: np.ndarray, groups: np.ndarray | None, folds: int, repeats: int
                 yield r, train, test
 
 
-def _fit_predict(estimator, X, y, train, test):
-    model = clone(estimator).fit(X[train], y[train])
+def _fit_predict(estimator, X, y, train, test, fit_params=None):
+    params = {k: v[train] for k, v in (fit_params or {}).items()}  # per-clip arrays, cut like X
+    model = clone(estimator).fit(X[train], y[train], **params)
     return test, model.predict(X[test])
 
 
@@ -53,13 +54,16 @@ def mean_and_std(per_repeat: list[dict]) -> dict:
 
 
 def out_of_fold_predictions(estimator, X: np.ndarray, y: np.ndarray, splits: list, repeats: int, n_jobs: int = -1,
-                            progress: bool = True, desc: str = "cv") -> np.ndarray:
+                            progress: bool = True, desc: str = "cv", fit_params: dict | None = None) -> np.ndarray:
     """Each repeat's out-of-fold predictions of `y` (classes, or a regressor's targets).
 
     Parameters
     ----------
     splits : list of (repeat, train_idx, test_idx)
         From :func:`cv_splits`; every clip is in one test fold per repeat.
+    fit_params : dict, optional
+        Passed to every ``fit``: arrays with a row per clip, of which each fit gets its
+        training rows (e.g. vote shares).
 
     Returns
     -------
@@ -67,7 +71,7 @@ def out_of_fold_predictions(estimator, X: np.ndarray, y: np.ndarray, splits: lis
     """
     predictions = np.empty((repeats,) + y.shape, dtype=y.dtype if y.dtype.kind in "OUS" else np.float64)
     jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fit_predict)(estimator, X, y, train, test) for _, train, test in splits
+        delayed(_fit_predict)(estimator, X, y, train, test, fit_params) for _, train, test in splits
     )
     for (r, _, _), (test, pred) in progress_bar(iterable=zip(splits, jobs), total=len(splits), desc=desc, unit="fit",
                                                 disable=not progress, leave=False):
@@ -76,7 +80,8 @@ def out_of_fold_predictions(estimator, X: np.ndarray, y: np.ndarray, splits: lis
 
 
 def cross_validate(estimator, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None, folds: int = 10,
-                   repeats: int = 10, seed: int = 0, n_jobs: int = -1, progress: bool = True, desc: str = "cv") -> dict:
+                   repeats: int = 10, seed: int = 0, n_jobs: int = -1, progress: bool = True, desc: str = "cv",
+                   fit_params: dict | None = None) -> dict:
     """Repeated cross-validation of `estimator`: every fit sees only its training fold.
 
     Parameters
@@ -91,6 +96,9 @@ def cross_validate(estimator, X: np.ndarray, y: np.ndarray, groups: np.ndarray |
     seed : int
     n_jobs : int
         Parallel fits (-1: all cores).
+    fit_params : dict, optional
+        Per-clip arrays passed to every ``fit``, cut to its training rows (e.g. vote shares,
+        :func:`classify.pipelines.fit_params`).
 
     Returns
     -------
@@ -101,7 +109,7 @@ def cross_validate(estimator, X: np.ndarray, y: np.ndarray, groups: np.ndarray |
     """
     classes = np.unique(y)
     splits = list(cv_splits(y, groups, folds, repeats, seed))
-    predictions = out_of_fold_predictions(estimator, X, y, splits, repeats, n_jobs, progress, desc)
+    predictions = out_of_fold_predictions(estimator, X, y, splits, repeats, n_jobs, progress, desc, fit_params)
     per_repeat = [{"accuracy": float(accuracy_score(y, p)), "balanced_accuracy": float(balanced_accuracy_score(y, p)),
                    "macro_f1": float(f1_score(y, p, labels=classes, average="macro", zero_division=0))}
                   for p in predictions]

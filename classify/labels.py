@@ -25,6 +25,10 @@ _LABEL_COLUMNS = ("quadrant", "label", "class", "mood", "emotion")
 PATH_COLUMNS = ("path", "file", "filename", "file_path", "relative_path")
 _AROUSAL_COLUMNS = ("arousal", "energy")
 GROUP_ALIASES = {"artist": "artist_id", "album": "album_id", "genre": "genre_top"}
+#: Emotify's nine GEMS categories summed into the quadrant each stands for, the way its
+#: ``quadrant`` column was made (solemnity counts for none; datasets/emotify.md).
+GEMS_QUADRANTS = {"Q1": ("joyful_activation", "amazement"), "Q2": ("tension", "power"),
+                  "Q3": ("sadness", "nostalgia"), "Q4": ("calmness", "tenderness")}
 
 
 class LabelError(MoodclassError):
@@ -147,7 +151,7 @@ def csv_labels(table: pd.DataFrame, csv_path: str | Path, label_column: str | No
         How the labels were found, for the user.
     """
     csv_path = Path(csv_path)
-    df = _read_labels_csv(csv_path)
+    df = read_labels_csv(csv_path)
     rows, key = _csv_rows(table, df, csv_path)
 
     used = label_columns(df.columns, label_column, csv_path)
@@ -170,7 +174,8 @@ def csv_labels(table: pd.DataFrame, csv_path: str | Path, label_column: str | No
     return labels.where(labels.notna(), None), extra, message
 
 
-def _read_labels_csv(csv_path: Path) -> pd.DataFrame:
+def read_labels_csv(csv_path: Path) -> pd.DataFrame:
+    """The labels CSV at `csv_path`; a :class:`LabelError` naming it if it cannot be read."""
     try:
         return pd.read_csv(csv_path)
     except FileNotFoundError:
@@ -211,7 +216,7 @@ def csv_numbers(table: pd.DataFrame, csv_path: str | Path, columns: Sequence[str
     message : str
     """
     csv_path = Path(csv_path)
-    df = _read_labels_csv(csv_path)
+    df = read_labels_csv(csv_path)
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise LabelError(f"{csv_path}: no column {missing[0]!r} for --target; it has {list(df.columns)}")
@@ -291,3 +296,65 @@ def echonest_labels(table: pd.DataFrame, metadata_dir: str | Path | None,
     n = int(labels.notna().sum())
     return labels, (f"labels: quadrants of Echonest valence (threshold {vt:g}) and energy (threshold {et:g}): "
                     f"{n} of {len(table)} tracks have Echonest data")
+
+
+def share_columns(columns: Sequence[str], classes: Sequence[str], spec: str = "auto",
+                  where: str | Path = "the labels file") -> dict[str, tuple[str, ...]] | None:
+    """Which columns of a labels CSV hold each class's share of the votes, summed per class.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        The CSV's columns.
+    classes : sequence of str
+        The classes of the labels.
+    spec : str
+        ``'none'``; ``'auto'``: a column named after each class, else for the quadrants the
+        nine GEMS columns of an Emotify-style CSV (:data:`GEMS_QUADRANTS`), else none; or
+        ``'CLASS=COLUMN[+COLUMN...],...'`` naming them for every class.
+
+    Returns
+    -------
+    dict or None
+        Class -> columns; None where there are no shares.
+    """
+    columns = [str(c) for c in columns]
+    if spec == "none":
+        return None
+    if spec == "auto":
+        if all(c in columns for c in classes):
+            return {c: (c,) for c in classes}
+        if set(classes) <= set(GEMS_QUADRANTS) and all(col in columns for cols in GEMS_QUADRANTS.values() for col in cols):
+            return {c: GEMS_QUADRANTS[c] for c in classes}
+        return None
+    chosen = {}
+    for part in spec.split(","):
+        name, sep, cols = part.partition("=")
+        if not sep or not name.strip() or not cols.strip():
+            raise LabelError(f"--shares {spec}: write CLASS=COLUMN[+COLUMN...] for each class, e.g. "
+                             "Q1=joyful+excited,Q2=angry,... (or 'auto', 'none')")
+        chosen[name.strip()] = tuple(c.strip() for c in cols.split("+"))
+    missing = [c for c in classes if c not in chosen]
+    if missing:
+        raise LabelError(f"--shares {spec}: no columns for class {', '.join(missing)} (the classes: {', '.join(classes)})")
+    unknown = [col for cols in chosen.values() for col in cols if col not in columns]
+    if unknown:
+        raise LabelError(f"{where}: no column {unknown[0]!r} for --shares; it has {columns}")
+    return {c: chosen[c] for c in classes}
+
+
+def vote_shares(numbers: pd.DataFrame, by_class: dict[str, tuple[str, ...]], y: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each clip's share of the votes for each class of `by_class` (rows sum to 1, columns in
+    its order), from the columns of `numbers` each class sums.
+
+    A clip without usable numbers (missing, negative, all zero) gets its label `y` as a share
+    of 1. Returns the shares and the number of such clips.
+    """
+    classes = list(by_class)
+    totals = np.column_stack([numbers[list(cols)].to_numpy(dtype=np.float64).sum(axis=1) for cols in by_class.values()])
+    usable = np.isfinite(totals).all(axis=1) & (totals >= 0).all(axis=1) & (totals.sum(axis=1) > 0)
+    shares = np.zeros_like(totals)
+    shares[usable] = totals[usable] / totals[usable].sum(axis=1, keepdims=True)
+    one_hot = np.asarray(y)[:, None] == np.asarray(classes)[None, :]
+    shares[~usable] = one_hot[~usable]
+    return shares, int((~usable).sum())

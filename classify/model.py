@@ -32,6 +32,7 @@ MODEL_SUFFIX = ".skops"
 #: and the scikit-learn internals of its Pipelines (calibration, trees, splitters).
 TRUSTED_TYPES = (
     "classify.pipelines.FamilyWeighting",
+    "classify.pipelines.KernelRidgeClassifier",
     "classify.pipelines.LaplacianSVC",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
@@ -75,8 +76,9 @@ class MoodModel:
 
     @classmethod
     def fit(cls, estimator, dataset, name: str, seed: int, cv_scores: dict | None = None,
-            thresholds: tuple[float | None, float | None] = (None, None)) -> "MoodModel":
-        """Fit `estimator` on every clip of `dataset` (a :class:`classify.dataset.Dataset`).
+            thresholds: tuple[float | None, float | None] = (None, None), fit_params: dict | None = None) -> "MoodModel":
+        """Fit `estimator` on every clip of `dataset` (a :class:`classify.dataset.Dataset`),
+        passing `fit_params` (e.g. the vote shares, :func:`classify.pipelines.fit_params`) to its ``fit``.
 
         A dataset with ``targets`` (``--target``) fits a regressor of them; the model then
         records the targets, their rating scales and the quadrant `thresholds` (None: the
@@ -91,7 +93,9 @@ class MoodModel:
                         scales=[list(rating_scale(dataset.targets[:, j])) for j in range(dataset.targets.shape[1])],
                         thresholds=target_thresholds(dataset.targets, thresholds))
             return cls(estimator, dataset.settings, list(dataset.feature_columns), [], info)
-        estimator.fit(dataset.X, dataset.y)
+        estimator.fit(dataset.X, dataset.y, **(fit_params or {}))
+        if fit_params:
+            info["shares"] = dataset.shares_source
         info["class_counts"] = {c: int(n) for c, n in zip(*np.unique(dataset.y, return_counts=True))}
         return cls(estimator, dataset.settings, list(dataset.feature_columns), [str(c) for c in estimator.classes_], info)
 

@@ -14,9 +14,18 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from classify.__main__ import main as classify_main
 from classify.dataset import load_dataset
 from classify.evaluate import cross_validate, cv_splits
-from classify.labels import LabelError, csv_labels, match_paths, quadrants, scale_midpoint
+from classify.labels import (
+    GEMS_QUADRANTS,
+    LabelError,
+    csv_labels,
+    match_paths,
+    quadrants,
+    scale_midpoint,
+    share_columns,
+    vote_shares,
+)
 from classify.model import MoodModel, SettingsMismatchError
-from classify.pipelines import FamilyWeighting, LaplacianSVC, make_classifier
+from classify.pipelines import FamilyWeighting, KernelRidgeClassifier, LaplacianSVC, fit_params, make_classifier
 from featurize.demo import synth_clip
 from featurize.features import FeatureSettings
 from featurize.run import featurize
@@ -217,7 +226,7 @@ def test_feature_view_of_the_mood_preset_and_of_the_classic_six():
         feature_view(mood, "best")
 
 
-@pytest.mark.parametrize("name", ["svm", "logreg", "knn", "rf", "hgb", "ensemble"])
+@pytest.mark.parametrize("name", ["svm", "svm_l1", "krr", "logreg", "knn", "rf", "hgb", "ensemble"])
 def test_every_classifier_learns_separable_moods_with_probabilities(name):
     rng = np.random.default_rng(4)
     y = np.repeat(["Q1", "Q2", "Q3"], 30)
@@ -410,8 +419,9 @@ def test_the_command_may_follow_the_options_and_the_tools_say_their_version(demo
     assert exit_.value.code == 0 and "python -m classify 0." in capsys.readouterr().out
 
 
-@parametrize_with_checks([FamilyWeighting(), FamilyWeighting(per="column"), LaplacianSVC(random_state=0)])
-def test_family_weighting_and_the_l1_svm_are_scikit_learn_estimators(estimator, check):
+@parametrize_with_checks([FamilyWeighting(), FamilyWeighting(per="column"), LaplacianSVC(random_state=0),
+                          KernelRidgeClassifier(random_state=0)])
+def test_our_transformer_and_classifiers_are_scikit_learn_estimators(estimator, check):
     check(estimator)
 
 
@@ -445,3 +455,74 @@ def test_every_error_a_user_can_cause_is_a_moodclass_error():
         assert issubclass(error, MoodclassError)
     with pytest.raises(UsageError, match="unknown feature families"):
         FeatureSettings(families=("loudness",))
+
+
+def test_vote_shares_teach_the_kernel_ridge_classifier_what_one_vote_per_clip_hides():
+    rng = np.random.default_rng(0)
+    # The share of listeners who hear "B" rises with the first column; each clip's label is one
+    # listener's vote (noisy), its shares those of many listeners.
+    X = rng.normal(size=(600, 5))
+    p_b = 1 / (1 + np.exp(-3 * X[:, 0]))
+    shares = np.c_[1 - p_b, p_b]
+    y = np.where(rng.random(600) < p_b, "B", "A")
+    truth = np.where(p_b > 0.5, "B", "A")
+    train, test = slice(0, 300), slice(300, None)
+    from_labels = KernelRidgeClassifier(random_state=0).fit(X[train], y[train])
+    from_shares = KernelRidgeClassifier(random_state=0).fit(X[train], y[train], shares=shares[train])
+    acc_labels = (from_labels.predict(X[test]) == truth[test]).mean()
+    acc_shares = (from_shares.predict(X[test]) == truth[test]).mean()
+    assert acc_shares > 0.85 and acc_shares > acc_labels + 0.05
+    # Shares that are the labels (one-hot) are the labels: the same model.
+    one_hot = np.c_[y == "A", y == "B"].astype(float)
+    same = KernelRidgeClassifier(random_state=0).fit(X[train], y[train], shares=one_hot[train])
+    assert np.allclose(same.predict_proba(X[test]), from_labels.predict_proba(X[test]))
+    proba = from_shares.predict_proba(X[test])
+    assert np.allclose(proba.sum(axis=1), 1) and (from_shares.classes_[proba.argmax(1)] == from_shares.predict(X[test])).all()
+    with pytest.raises(ValueError, match="shares of shape"):
+        KernelRidgeClassifier().fit(X[train], y[train], shares=shares[:10])
+    with pytest.raises(ValueError, match="non-negative"):
+        KernelRidgeClassifier().fit(X[train], y[train], shares=-shares[train])
+
+
+def test_share_columns_of_a_labels_csv():
+    quads = ["Q1", "Q2", "Q3", "Q4"]
+    gems = [c for cols in GEMS_QUADRANTS.values() for c in cols] + ["solemnity"]
+    assert share_columns(["path", "quadrant", *quads], quads) == {q: (q,) for q in quads}
+    assert share_columns(["path", "quadrant", *gems], quads) == GEMS_QUADRANTS
+    assert share_columns(["path", "quadrant", *gems], quads, "none") is None
+    assert share_columns(["path", "cluster"], ["C1", "C2"]) is None
+    assert share_columns(["sad", "calm", "x"], ["Q3", "Q4"], "Q3=sad,Q4=calm+x") == {"Q3": ("sad",), "Q4": ("calm", "x")}
+    for spec, message in [("Q3=sad", "no columns for class Q4"), ("Q3=sad,Q4=nope", "no column 'nope'"),
+                          ("Q3sad", "CLASS=COLUMN")]:
+        with pytest.raises(LabelError, match=message):
+            share_columns(["sad", "calm"], ["Q3", "Q4"], spec)
+    numbers = pd.DataFrame({"a": [3.0, 0.0, np.nan], "b": [1.0, 0.0, 2.0], "c": [0.0, 0.0, 2.0]})
+    shares, fallback = vote_shares(numbers, {"X": ("a",), "Y": ("b", "c")}, np.array(["X", "Y", "X"]))
+    assert np.allclose(shares, [[0.75, 0.25], [0, 1], [1, 0]]) and fallback == 2  # no votes: the label
+
+
+def test_cv_and_train_learn_from_vote_shares_in_the_labels_csv(demo_table, demo_corpus, tmp_path, capsys):
+    labels = pd.read_csv(demo_corpus / "labels.csv")
+    for q in ("Q1", "Q2", "Q3", "Q4"):
+        labels[q] = np.where(labels["quadrant"] == q, 0.7, 0.1)
+    labels.to_csv(tmp_path / "votes.csv", index=False)
+    data = load_dataset(demo_table, labels=tmp_path / "votes.csv")
+    assert data.shares.shape == (len(data.y), 4) and np.allclose(data.shares.sum(axis=1), 1)
+    assert "the largest share is the clip's label for 100% of clips" in " ".join(data.messages)
+    assert fit_params("krr", data.shares)["krr__shares"] is data.shares and fit_params("svm", data.shares) == {}
+    code = classify_main(["--features", str(demo_table), "--labels", str(tmp_path / "votes.csv"), "--classifiers",
+                          "krr,svm", "--folds", "5", "--repeats", "1", "--report-dir", str(tmp_path / "r"), "-q"])
+    out = capsys.readouterr().out
+    assert code == 0 and "vote shares: Q1=Q1,Q2=Q2,Q3=Q3,Q4=Q4" in out and "KRR: macro-F1" in out
+    assert json.loads((tmp_path / "r" / "report.json").read_text())["classifiers"]["krr"]["mean"]["macro_f1"] > 0.7
+    model_path = tmp_path / "krr.skops"
+    assert classify_main(["train", "--features", str(demo_table), "--labels", str(tmp_path / "votes.csv"),
+                          "--classifier", "krr", "--no-cv", "-o", str(model_path), "-q"]) == 0
+    assert MoodModel.load(model_path).info["shares"] == "Q1=Q1,Q2=Q2,Q3=Q3,Q4=Q4"
+    capsys.readouterr()
+    assert classify_main(["--features", str(demo_table), "--labels", str(tmp_path / "votes.csv"),
+                          "--shares", "Q1=Q1,Q2=Q2,Q3=Q3,Q4=nope", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no column 'nope' for --shares" in err
+    assert classify_main(["--features", str(demo_table), "--shares", "Q1=a,Q2=b", "-q"]) == 2
+    assert "--shares needs the votes in a labels CSV" in capsys.readouterr().err
