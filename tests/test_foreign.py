@@ -77,6 +77,15 @@ def test_columns_that_are_labels_are_never_features(tmp_path, capsys):
     assert data.feature_columns == ["danceability", "tempo", "acousticness"]
     assert set(data.y) <= set(QUADRANTS)
 
+    # A table that holds each clip's votes per quadrant beside its label: the votes are labels too.
+    votes = pd.DataFrame(np.random.default_rng(3).dirichlet(np.ones(4), len(df)), columns=QUADRANTS)
+    table = pd.concat([df, votes], axis=1).assign(quadrant=QUADRANTS[votes.to_numpy().argmax(axis=1)])
+    table.to_csv(features, index=False)
+    data = load_dataset(features, labels=str(features))
+    assert data.feature_columns == ["danceability", "energy", "valence", "tempo", "acousticness"]
+    assert np.allclose(data.shares, votes.to_numpy() / votes.to_numpy().sum(axis=1, keepdims=True))
+    assert any("vote shares come from, left out of the features: Q1, Q2, Q3, Q4" in m for m in data.messages)
+
 
 def fma_features_csv(path, track_ids, values):
     """A CSV in the layout of FMA's features.csv: three header rows (feature, statistics, number)."""
