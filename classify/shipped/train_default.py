@@ -9,9 +9,9 @@ Trains on every quadrant-labelled clip we can honestly label: Emotify's 400 clip
 votes) and the 593 MIREX-like clips whose AllMusic mood the word norms place in a quadrant
 (datasets/mirexlike_quadrants.csv), with the default (`mood`) features. A classifier that
 learns from vote shares (krr) gets Emotify's (its GEMS columns) and each MIREX-like label as all
-the votes. Before fitting it
-measures, and stores with the model: the cross-data-set score (trained on one set, tested on
-the other) and 10 x 10 repeated stratified CV on the combined set (seed 0).
+the votes. Before fitting it measures, and stores with the model: the cross-data-set score
+(trained on one set, tested on the other) and 10 x 10 repeated stratified CV on the combined set
+(seed 0).
 """
 
 import argparse
