@@ -95,13 +95,18 @@ def _without_label_columns(features: ForeignFeatures, labels_csv, label_column, 
         used = label_columns(pd.read_csv(labels_csv, nrows=0).columns, label_column, labels_csv)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError, LabelError):
         return features  # csv_labels reports it
+    return _without_columns(features, used, "the labels", messages)
+
+
+def _without_columns(features: ForeignFeatures, used, what: str, messages: list) -> ForeignFeatures:
+    """`features` without the columns named in `used` (any case), which `what` come from."""
     dropped = [c for c in features.names if c.lower() in {u.lower() for u in used}]
     if not dropped:
         return features
-    messages.append(f"columns the labels come from, left out of the features: {', '.join(dropped)}")
+    messages.append(f"columns {what} come from, left out of the features: {', '.join(dropped)}")
     kept = tuple(c for c in features.names if c not in dropped)
     if not kept:
-        raise TableError(f"{features.source}: its only numeric columns are the labels' ({', '.join(dropped)})")
+        raise TableError(f"{features.source}: its only numeric columns are {what}' ({', '.join(dropped)})")
     return ForeignFeatures(features.source, features.layout, kept)
 
 
@@ -245,12 +250,12 @@ def load_dataset(table_path: str | Path | None = None, labels: str | Path = "fol
         if by_class:
             share_values, source, message = _vote_shares(table, labels, by_class, labelled, y)
             messages.append(message)
-            used = {col for cols in by_class.values() for col in cols}
-            if isinstance(settings, ForeignFeatures) and used & set(settings.names):
-                # A table's own vote columns are the labels, not features.
-                settings = ForeignFeatures(settings.source, settings.layout, tuple(c for c in settings.names if c not in used))
-                messages.append(f"columns the vote shares come from, left out of the features: {', '.join(sorted(used))}")
-                columns, values = settings.columns(), table[settings.columns()].to_numpy(dtype=np.float64)
+            if isinstance(settings, ForeignFeatures):  # a table's own vote columns are labels, not features
+                narrowed = _without_columns(settings, {c for cols in by_class.values() for c in cols}, "the vote shares",
+                                            messages)
+                if narrowed is not settings:
+                    settings = narrowed
+                    columns, values = settings.columns(), table[settings.columns()].to_numpy(dtype=np.float64)
     elif shares not in ("none", "auto"):
         raise LabelError("--shares needs the votes in a labels CSV (--labels FILE.csv)")
     return Dataset(values[labelled], y, group_values, table["path"][labelled].tolist(), columns, settings,
