@@ -8,8 +8,8 @@ cache/features/bench-*):
 
 For each data set, feature set and protocol it prints macro-F1, mean ± std over repeats of
 10-fold cross-validation (seed 0), of every classifier asked for, the best one marked, and
-the time each evaluation took. ``krr`` learns from Emotify's vote shares (its GEMS columns,
-``--shares auto``); the others from the labels. Protocols: plain stratified folds, and folds grouped so that
+the time each evaluation took. ``krr`` learns from Emotify's votes (its GEMS columns times
+its listeners, ``--votes auto``); the others from the labels. Protocols: plain stratified folds, and folds grouped so that
 no group spans training and test: artists on MIREX-like, genres on Emotify (four genres:
 leave one genre out). MIREX-like's audio is expected under data/mirexlike/ (see
 datasets/mirexlike.md); the data set is skipped with a note when it is missing.
@@ -73,7 +73,7 @@ def main():
                     model = make_classifier(clf, seed=args.seed, families=settings.column_families())
                     r = cross_validate(model, data.X, data.y, data.groups, folds=folds, repeats=repeats,
                                        seed=args.seed, n_jobs=args.jobs, progress=False,
-                                       fit_params=fit_params(clf, data.shares))
+                                       fit_params=fit_params(clf, data.votes))
                     scores[clf] = (r["mean"]["macro_f1"], r["std"]["macro_f1"], time.monotonic() - start)
                 best = max(scores, key=lambda c: scores[c][0])
                 cells = "  ".join(f"{c} {m:.3f} ± {sd:.3f} ({t:.0f} s){' *' if c == best else ''}"

@@ -57,10 +57,11 @@ def _common(p):
                    help="valence at or above V is positive (default: the scale's midpoint; 0.5 for Echonest)")
     p.add_argument("--arousal-threshold", type=float, metavar="A",
                    help="arousal (energy) at or above A is high (default: the scale's midpoint; 0.5 for Echonest)")
-    p.add_argument("--shares", default="auto", metavar="SPEC",
-                   help="each class's share of the listeners' votes, in the labels CSV, for the classifiers that learn "
-                   "from it (krr): 'auto' (the default: a column named after each class, or Emotify's GEMS columns for "
-                   "the quadrants), 'none', or CLASS=COLUMN[+COLUMN...],... for every class")
+    p.add_argument("--votes", default="auto", metavar="SPEC",
+                   help="each class's votes per clip (counts, or shares) in the labels CSV, for the classifiers that "
+                   "learn from them (krr): 'auto' (the default: a column named after each class, or Emotify's GEMS "
+                   "columns for the quadrants; fractions times a 'listeners' column where there is one), 'none', or "
+                   "CLASS=COLUMN[+COLUMN...],... for every class")
     p.add_argument("--metadata", type=Path, metavar="DIR", help="FMA's fma_metadata folder (default: beside the audio)")
     p.add_argument("--groups", metavar="COLUMN",
                    help="keep the clips of each group in one fold: artist, album, genre, or any labels column")
@@ -164,7 +165,7 @@ def _dataset(args, targets=None):
     dataset = load_dataset(args.features, labels=args.labels, label_column=args.label_column,
                            thresholds=(args.valence_threshold, args.arousal_threshold),
                            metadata_dir=args.metadata, groups=args.groups, min_per_class=args.folds, targets=targets,
-                           shares="none" if targets else args.shares)
+                           votes="none" if targets else args.votes)
     for m in dataset.messages:
         print(m)
     if args.labels == "folder" and not set(dataset.y) <= set(QUADRANT_NAMES):
@@ -205,7 +206,7 @@ def _evaluate(args, dataset, name):
     with _fits_on(args.scheduler):
         result = cross_validate(estimator, dataset.X, dataset.y, dataset.groups, folds=args.folds,
                                 repeats=_repeats(args), seed=args.seed, n_jobs=args.jobs, progress=not args.quiet, desc=name,
-                                fit_params=fit_params(name, dataset.shares))
+                                fit_params=fit_params(name, dataset.votes))
     result["seconds"] = round(time.monotonic() - start, 1)
     return result
 
@@ -309,7 +310,7 @@ def run_train(args: argparse.Namespace) -> int:
                                     probability=True, tune=args.tune, select=args.select)
     model = MoodModel.fit(estimator, dataset, name, args.seed, cv_scores,
                           thresholds=(args.valence_threshold, args.arousal_threshold),
-                          fit_params=None if targets else fit_params(name, dataset.shares))
+                          fit_params=None if targets else fit_params(name, dataset.votes))
     model.info["labels"] = str(args.labels)
     model.save(output)
     what = f"targets {', '.join(model.targets)}" if targets else f"classes {', '.join(model.classes)}"

@@ -10,6 +10,7 @@ import pandas as pd
 from classify.foreign import ForeignFeatures, is_foreign, read_foreign
 from classify.labels import (
     GROUP_ALIASES,
+    VOTER_COLUMNS,
     LabelError,
     csv_labels,
     csv_numbers,
@@ -18,9 +19,10 @@ from classify.labels import (
     folder_labels,
     label_columns,
     read_labels_csv,
-    share_columns,
-    vote_shares,
+    vote_columns,
+    vote_counts,
 )
+from classify.pipelines import LEARNS_VOTES
 from featurize import fma
 from featurize.features import FeatureSettings
 from featurize.table import TableError, read_table
@@ -42,10 +44,10 @@ class Dataset:
     messages: list = field(default_factory=list)
     targets: np.ndarray | None = None
     target_names: list | None = None
-    #: Each clip's share of the votes for each class (columns in sorted class order), or None.
-    shares: np.ndarray | None = None
-    #: Where the shares come from (CLASS=COLUMN+COLUMN,...), for the model's record.
-    shares_source: str | None = None
+    #: Each clip's votes for each class (columns in sorted class order), or None.
+    votes: np.ndarray | None = None
+    #: Where the votes come from (CLASS=COLUMN+COLUMN,... [x VOTERS]), for the model's record.
+    votes_source: str | None = None
 
     def n_folds(self, folds: int) -> int:
         """`folds`, or the number of groups where there are fewer groups than that."""
@@ -67,25 +69,25 @@ def combine(datasets: Sequence[Dataset], names: Sequence[str]) -> Dataset:
     if all(d.groups is not None for d in datasets):
         groups = np.concatenate([[f"{n}:{g}" for g in d.groups] for d, n in zip(datasets, names)])
     y = np.concatenate([d.y for d in datasets])
-    shares, source = None, None
-    if any(d.shares is not None for d in datasets):
-        # A part without vote shares counts each label as all the votes.
+    votes, source = None, None
+    if any(d.votes is not None for d in datasets):
         classes = np.unique(y)
-        shares = np.vstack([_shares_over(d, classes) for d in datasets])
-        source = "; ".join(f"{n}: {d.shares_source or 'labels'}" for d, n in zip(datasets, names))
+        votes = np.vstack([_votes_over(d, classes) for d in datasets])
+        source = "; ".join(f"{n}: {d.votes_source or 'labels'}" for d, n in zip(datasets, names))
     return Dataset(np.vstack([d.X for d in datasets]), y, groups,
                    [f"{n}:{p}" for d, n in zip(datasets, names) for p in d.paths], first.feature_columns,
                    first.settings, Path(" + ".join(str(d.table) for d in datasets)), first.table_metadata,
-                   [m for d in datasets for m in d.messages], shares=shares, shares_source=source)
+                   [m for d in datasets for m in d.messages], votes=votes, votes_source=source)
 
 
-def _shares_over(dataset: Dataset, classes: np.ndarray) -> np.ndarray:
-    """`dataset`'s vote shares (or its labels as shares of 1) in columns of `classes`."""
-    if dataset.shares is None:
+def _votes_over(dataset: Dataset, classes: np.ndarray) -> np.ndarray:
+    """`dataset`'s votes in columns of `classes`, scaled to a mean of one vote per clip so that
+    the parts of :func:`combine` count alike; a part without votes counts each label as its one vote."""
+    if dataset.votes is None:
         return (dataset.y[:, None] == classes[None, :]).astype(np.float64)
     own = np.unique(dataset.y)
     out = np.zeros((len(dataset.y), len(classes)))
-    out[:, np.searchsorted(classes, own)] = dataset.shares
+    out[:, np.searchsorted(classes, own)] = dataset.votes / dataset.votes.sum(axis=1).mean()
     return out
 
 
@@ -136,7 +138,7 @@ def feature_columns(table: pd.DataFrame, settings: FeatureSettings) -> tuple[lis
 def load_dataset(table_path: str | Path | None = None, labels: str | Path = "folder", label_column: str | None = None,
                  thresholds: tuple[float | None, float | None] = (None, None), metadata_dir: str | Path | None = None,
                  groups: str | None = None, min_per_class: int = 2, targets: Sequence[str] | None = None,
-                 shares: str = "auto") -> Dataset:
+                 votes: str = "auto") -> Dataset:
     """Read a feature table and join labels (and groups) to its clips.
 
     Parameters
@@ -160,9 +162,10 @@ def load_dataset(table_path: str | Path | None = None, labels: str | Path = "fol
     targets : sequence of str, optional
         Numeric columns of the labels CSV (e.g. valence, arousal) to keep as
         :attr:`Dataset.targets` for regression; clips without all of them are left out.
-    shares : str
-        Where each class's share of the votes is in the labels CSV
-        (:func:`classify.labels.share_columns`: 'auto', 'none', or 'CLASS=COLUMN+...,...').
+    votes : str
+        Where each class's votes are in the labels CSV (:func:`classify.labels.vote_columns`:
+        'auto', 'none', or 'CLASS=COLUMN+...,...'); with a ``listeners`` (voters, raters,
+        annotators) column, fractions are multiplied by it (:func:`_votes`).
 
     Returns
     -------
@@ -244,33 +247,42 @@ def load_dataset(table_path: str | Path | None = None, labels: str | Path = "fol
                          f"{f' and {len(small) - 5} more' if len(small) > 5 else ''}{hint}; "
                          "use fewer --folds or more data")
     messages.append("classes: " + ", ".join(f"{c} {n}" for c, n in zip(classes, counts)))
-    share_values, source = None, None
-    if shares != "none" and labels not in ("folder", "fma-echonest"):
-        by_class = share_columns(read_labels_csv(Path(labels)).columns, classes.tolist(), shares, labels)
+    vote_values, source = None, None
+    if votes != "none" and labels not in ("folder", "fma-echonest"):
+        csv_columns = read_labels_csv(Path(labels)).columns
+        by_class = vote_columns(csv_columns, classes.tolist(), votes, labels)
         if by_class:
-            share_values, source, message = _vote_shares(table, labels, by_class, labelled, y)
+            voters = next((c for c in VOTER_COLUMNS if c in csv_columns), None)
+            vote_values, source, message = _votes(table, labels, by_class, voters, labelled, y)
             messages.append(message)
             if isinstance(settings, ForeignFeatures):  # a table's own vote columns are labels, not features
-                narrowed = _without_columns(settings, {c for cols in by_class.values() for c in cols}, "the vote shares",
-                                            messages)
+                used = {c for cols in by_class.values() for c in cols} | ({voters} if voters else set())
+                narrowed = _without_columns(settings, used, "the votes", messages)
                 if narrowed is not settings:
                     settings = narrowed
                     columns, values = settings.columns(), table[settings.columns()].to_numpy(dtype=np.float64)
-    elif shares not in ("none", "auto"):
-        raise LabelError("--shares needs the votes in a labels CSV (--labels FILE.csv)")
+    elif votes not in ("none", "auto"):
+        raise LabelError("--votes needs the votes in a labels CSV (--labels FILE.csv)")
     return Dataset(values[labelled], y, group_values, table["path"][labelled].tolist(), columns, settings,
                    table_path, metadata, messages,
                    None if target_values is None else target_values[labelled], list(targets) if targets else None,
-                   share_values, source)
+                   vote_values, source)
 
 
-def _vote_shares(table, labels_csv, by_class, labelled, y) -> tuple[np.ndarray, str, str]:
-    """The labelled clips' vote shares (:func:`classify.labels.vote_shares`), where they come from, and a message."""
+def _votes(table, labels_csv, by_class, voters, labelled, y) -> tuple[np.ndarray, str, str]:
+    """The labelled clips' votes (:func:`classify.labels.vote_counts`), where they come from, and a message.
+
+    Vote columns that hold fractions (every value within 0-1) are shares of the clip's voters
+    and, where the CSV has a column `voters` (how many voted), are multiplied by it.
+    """
     needed = list(dict.fromkeys(col for cols in by_class.values() for col in cols))
-    numbers, _ = csv_numbers(table, labels_csv, needed)
-    shares, fallback = vote_shares(numbers[labelled].reset_index(drop=True), by_class, y)
-    source = ",".join(f"{c}={'+'.join(cols)}" for c, cols in by_class.items())
-    agree = float(np.mean(np.asarray(list(by_class))[shares.argmax(axis=1)] == y))
-    message = (f"vote shares: {source} of {labels_csv} (learnt by krr); the largest share is the clip's label for "
-               f"{agree:.0%} of clips" + (f"; {fallback} clips without votes count their label" if fallback else ""))
-    return shares, source, message
+    numbers, _ = csv_numbers(table, labels_csv, needed + ([voters] if voters else []))
+    numbers = numbers[labelled].reset_index(drop=True)
+    fractions = bool(((numbers[needed] >= 0) & (numbers[needed] <= 1) | numbers[needed].isna()).all(axis=None))
+    times = voters if voters and fractions else None
+    votes, fallback = vote_counts(numbers, by_class, y, None if times is None else numbers[times].to_numpy())
+    source = ",".join(f"{c}={'+'.join(cols)}" for c, cols in by_class.items()) + (f" x {times}" if times else "")
+    agree = float(np.mean(np.asarray(list(by_class))[votes.argmax(axis=1)] == y))
+    message = (f"votes: {source} of {labels_csv} (learnt by {', '.join(LEARNS_VOTES)}); the most voted class is the "
+               f"clip's label for {agree:.0%} of clips" + (f"; {fallback} clips without votes count their label" if fallback else ""))
+    return votes, source, message

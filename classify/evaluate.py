@@ -63,7 +63,7 @@ def out_of_fold_predictions(estimator, X: np.ndarray, y: np.ndarray, splits: lis
         From :func:`cv_splits`; every clip is in one test fold per repeat.
     fit_params : dict, optional
         Passed to every ``fit``: arrays with a row per clip, of which each fit gets its
-        training rows (e.g. vote shares).
+        training rows (e.g. the votes of each class).
 
     Returns
     -------
@@ -97,7 +97,7 @@ def cross_validate(estimator, X: np.ndarray, y: np.ndarray, groups: np.ndarray |
     n_jobs : int
         Parallel fits (-1: all cores).
     fit_params : dict, optional
-        Per-clip arrays passed to every ``fit``, cut to its training rows (e.g. vote shares,
+        Per-clip arrays passed to every ``fit``, cut to its training rows (e.g. votes,
         :func:`classify.pipelines.fit_params`).
 
     Returns

@@ -25,8 +25,11 @@ _LABEL_COLUMNS = ("quadrant", "label", "class", "mood", "emotion")
 PATH_COLUMNS = ("path", "file", "filename", "file_path", "relative_path")
 _AROUSAL_COLUMNS = ("arousal", "energy")
 GROUP_ALIASES = {"artist": "artist_id", "album": "album_id", "genre": "genre_top"}
+#: Columns of a labels CSV that hold how many people voted on each clip.
+VOTER_COLUMNS = ("listeners", "voters", "raters", "annotators")
 #: Emotify's nine GEMS categories summed into the quadrant each stands for, the way its
-#: ``quadrant`` column was made (solemnity counts for none; datasets/emotify.md).
+#: ``quadrant`` column was made (solemnity counts for none; datasets/emotify.md). Its columns
+#: hold the share of a clip's listeners who ticked each; times ``listeners`` they are votes.
 GEMS_QUADRANTS = {"Q1": ("joyful_activation", "amazement"), "Q2": ("tension", "power"),
                   "Q3": ("sadness", "nostalgia"), "Q4": ("calmness", "tenderness")}
 
@@ -298,9 +301,9 @@ def echonest_labels(table: pd.DataFrame, metadata_dir: str | Path | None,
                     f"{n} of {len(table)} tracks have Echonest data")
 
 
-def share_columns(columns: Sequence[str], classes: Sequence[str], spec: str = "auto",
-                  where: str | Path = "the labels file") -> dict[str, tuple[str, ...]] | None:
-    """Which columns of a labels CSV hold each class's share of the votes, summed per class.
+def vote_columns(columns: Sequence[str], classes: Sequence[str], spec: str = "auto",
+                 where: str | Path = "the labels file") -> dict[str, tuple[str, ...]] | None:
+    """Which columns of a labels CSV hold each class's votes (counts or shares), summed per class.
 
     Parameters
     ----------
@@ -310,13 +313,13 @@ def share_columns(columns: Sequence[str], classes: Sequence[str], spec: str = "a
         The classes of the labels.
     spec : str
         ``'none'``; ``'auto'``: a column named after each class, else for the quadrants the
-        nine GEMS columns of an Emotify-style CSV (:data:`GEMS_QUADRANTS`), else none; or
+        GEMS columns of an Emotify-style CSV (:data:`GEMS_QUADRANTS`), else none; or
         ``'CLASS=COLUMN[+COLUMN...],...'`` naming them for every class.
 
     Returns
     -------
     dict or None
-        Class -> columns; None where there are no shares.
+        Class -> columns; None where there are no votes.
     """
     columns = [str(c) for c in columns]
     if spec == "none":
@@ -331,30 +334,33 @@ def share_columns(columns: Sequence[str], classes: Sequence[str], spec: str = "a
     for part in spec.split(","):
         name, sep, cols = part.partition("=")
         if not sep or not name.strip() or not cols.strip():
-            raise LabelError(f"--shares {spec}: write CLASS=COLUMN[+COLUMN...] for each class, e.g. "
+            raise LabelError(f"--votes {spec}: write CLASS=COLUMN[+COLUMN...] for each class, e.g. "
                              "Q1=joyful+excited,Q2=angry,... (or 'auto', 'none')")
         chosen[name.strip()] = tuple(c.strip() for c in cols.split("+"))
     missing = [c for c in classes if c not in chosen]
     if missing:
-        raise LabelError(f"--shares {spec}: no columns for class {', '.join(missing)} (the classes: {', '.join(classes)})")
+        raise LabelError(f"--votes {spec}: no columns for class {', '.join(missing)} (the classes: {', '.join(classes)})")
     unknown = [col for cols in chosen.values() for col in cols if col not in columns]
     if unknown:
-        raise LabelError(f"{where}: no column {unknown[0]!r} for --shares; it has {columns}")
+        raise LabelError(f"{where}: no column {unknown[0]!r} for --votes; it has {columns}")
     return {c: chosen[c] for c in classes}
 
 
-def vote_shares(numbers: pd.DataFrame, by_class: dict[str, tuple[str, ...]], y: np.ndarray) -> tuple[np.ndarray, int]:
-    """Each clip's share of the votes for each class of `by_class` (rows sum to 1, columns in
-    its order), from the columns of `numbers` each class sums.
+def vote_counts(numbers: pd.DataFrame, by_class: dict[str, tuple[str, ...]], y: np.ndarray,
+                voters: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Each clip's votes for each class of `by_class` (columns in its order): the sum of the
+    columns of `numbers` each class names, times the clip's number of `voters` if given
+    (for columns that hold the share of voters who chose a category, as Emotify's do).
 
-    A clip without usable numbers (missing, negative, all zero) gets its label `y` as a share
-    of 1. Returns the shares and the number of such clips.
+    A clip without usable numbers (missing, negative, all zero) counts its label `y` as all of
+    the votes, as many as the others' mean. Returns the votes and the number of such clips.
     """
     classes = list(by_class)
-    totals = np.column_stack([numbers[list(cols)].to_numpy(dtype=np.float64).sum(axis=1) for cols in by_class.values()])
-    usable = np.isfinite(totals).all(axis=1) & (totals >= 0).all(axis=1) & (totals.sum(axis=1) > 0)
-    shares = np.zeros_like(totals)
-    shares[usable] = totals[usable] / totals[usable].sum(axis=1, keepdims=True)
+    votes = np.column_stack([numbers[list(cols)].to_numpy(dtype=np.float64).sum(axis=1) for cols in by_class.values()])
+    if voters is not None:
+        votes = votes * np.asarray(voters, dtype=np.float64)[:, None]
+    usable = np.isfinite(votes).all(axis=1) & (votes >= 0).all(axis=1) & (votes.sum(axis=1) > 0)
     one_hot = np.asarray(y)[:, None] == np.asarray(classes)[None, :]
-    shares[~usable] = one_hot[~usable]
-    return shares, int((~usable).sum())
+    typical = votes[usable].sum(axis=1).mean() if usable.any() else 1.0
+    votes[~usable] = one_hot[~usable] * typical
+    return votes, int((~usable).sum())

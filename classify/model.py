@@ -78,7 +78,7 @@ class MoodModel:
     def fit(cls, estimator, dataset, name: str, seed: int, cv_scores: dict | None = None,
             thresholds: tuple[float | None, float | None] = (None, None), fit_params: dict | None = None) -> "MoodModel":
         """Fit `estimator` on every clip of `dataset` (a :class:`classify.dataset.Dataset`),
-        passing `fit_params` (e.g. the vote shares, :func:`classify.pipelines.fit_params`) to its ``fit``.
+        passing `fit_params` (e.g. the votes, :func:`classify.pipelines.fit_params`) to its ``fit``.
 
         A dataset with ``targets`` (``--target``) fits a regressor of them; the model then
         records the targets, their rating scales and the quadrant `thresholds` (None: the
@@ -95,7 +95,7 @@ class MoodModel:
             return cls(estimator, dataset.settings, list(dataset.feature_columns), [], info)
         estimator.fit(dataset.X, dataset.y, **(fit_params or {}))
         if fit_params:
-            info["shares"] = dataset.shares_source
+            info["votes"] = dataset.votes_source
         info["class_counts"] = {c: int(n) for c, n in zip(*np.unique(dataset.y, return_counts=True))}
         return cls(estimator, dataset.settings, list(dataset.feature_columns), [str(c) for c in estimator.classes_], info)
 

@@ -21,8 +21,8 @@ from classify.labels import (
     match_paths,
     quadrants,
     scale_midpoint,
-    share_columns,
-    vote_shares,
+    vote_columns,
+    vote_counts,
 )
 from classify.model import MoodModel, SettingsMismatchError
 from classify.pipelines import FamilyWeighting, KernelRidgeClassifier, LaplacianSVC, fit_params, make_classifier
@@ -457,10 +457,10 @@ def test_every_error_a_user_can_cause_is_a_moodclass_error():
         FeatureSettings(families=("loudness",))
 
 
-def test_vote_shares_teach_the_kernel_ridge_classifier_what_one_vote_per_clip_hides():
+def test_votes_teach_the_kernel_ridge_classifier_what_one_vote_per_clip_hides():
     rng = np.random.default_rng(0)
     # The share of listeners who hear "B" rises with the first column; each clip's label is one
-    # listener's vote (noisy), its shares those of many listeners.
+    # listener's vote (noisy), its votes those of many listeners.
     X = rng.normal(size=(600, 5))
     p_b = 1 / (1 + np.exp(-3 * X[:, 0]))
     shares = np.c_[1 - p_b, p_b]
@@ -468,61 +468,95 @@ def test_vote_shares_teach_the_kernel_ridge_classifier_what_one_vote_per_clip_hi
     truth = np.where(p_b > 0.5, "B", "A")
     train, test = slice(0, 300), slice(300, None)
     from_labels = KernelRidgeClassifier(random_state=0).fit(X[train], y[train])
-    from_shares = KernelRidgeClassifier(random_state=0).fit(X[train], y[train], shares=shares[train])
+    from_shares = KernelRidgeClassifier(random_state=0).fit(X[train], y[train], votes=shares[train])
     acc_labels = (from_labels.predict(X[test]) == truth[test]).mean()
     acc_shares = (from_shares.predict(X[test]) == truth[test]).mean()
     assert acc_shares > 0.85 and acc_shares > acc_labels + 0.05
-    # Shares that are the labels (one-hot) are the labels: the same model.
+    # Votes that are the labels (one-hot) are the labels: the same model; so are counts that are
+    # shares times the same number of voters for every clip.
     one_hot = np.c_[y == "A", y == "B"].astype(float)
-    same = KernelRidgeClassifier(random_state=0).fit(X[train], y[train], shares=one_hot[train])
+    same = KernelRidgeClassifier(random_state=0).fit(X[train], y[train], votes=one_hot[train])
     assert np.allclose(same.predict_proba(X[test]), from_labels.predict_proba(X[test]))
+    counts = KernelRidgeClassifier(random_state=0).fit(X[train], y[train], votes=20 * shares[train])
+    assert np.allclose(counts.predict_proba(X[test]), from_shares.predict_proba(X[test]))
     proba = from_shares.predict_proba(X[test])
     assert np.allclose(proba.sum(axis=1), 1) and (from_shares.classes_[proba.argmax(1)] == from_shares.predict(X[test])).all()
-    with pytest.raises(ValueError, match="shares of shape"):
-        KernelRidgeClassifier().fit(X[train], y[train], shares=shares[:10])
+    with pytest.raises(ValueError, match="votes of shape"):
+        KernelRidgeClassifier().fit(X[train], y[train], votes=shares[:10])
     with pytest.raises(ValueError, match="non-negative"):
-        KernelRidgeClassifier().fit(X[train], y[train], shares=-shares[train])
+        KernelRidgeClassifier().fit(X[train], y[train], votes=-shares[train])
 
 
-def test_share_columns_of_a_labels_csv():
+def test_clips_with_more_voters_count_more():
+    rng = np.random.default_rng(1)
+    # Half the clips were heard by 40 listeners, whose shares follow the first column; the other half
+    # by 2 listeners each, whose shares are noise. Counting votes trusts the first half more.
+    X = rng.normal(size=(800, 5))
+    p_b = 1 / (1 + np.exp(-3 * X[:, 0]))
+    many = np.arange(800) % 2 == 0
+    voters = np.where(many, 40, 2)
+    b_votes = np.where(many, rng.binomial(40, p_b), rng.binomial(2, 0.5, 800))
+    counts = np.c_[voters - b_votes, b_votes].astype(float)
+    y = np.where(b_votes * 2 > voters, "B", "A")
+    truth = np.where(p_b > 0.5, "B", "A")
+    train, test = slice(0, 400), slice(400, None)
+    by_counts = KernelRidgeClassifier(random_state=0).fit(X[train], y[train], votes=counts[train])
+    by_shares = KernelRidgeClassifier(random_state=0).fit(X[train], y[train], votes=counts[train] / voters[train, None])
+    acc_counts = (by_counts.predict(X[test]) == truth[test]).mean()
+    acc_shares = (by_shares.predict(X[test]) == truth[test]).mean()
+    assert acc_counts > 0.85 and acc_counts > acc_shares + 0.03
+
+
+def test_vote_columns_of_a_labels_csv():
     quads = ["Q1", "Q2", "Q3", "Q4"]
     gems = [c for cols in GEMS_QUADRANTS.values() for c in cols] + ["solemnity"]
-    assert share_columns(["path", "quadrant", *quads], quads) == {q: (q,) for q in quads}
-    assert share_columns(["path", "quadrant", *gems], quads) == GEMS_QUADRANTS
-    assert share_columns(["path", "quadrant", *gems], quads, "none") is None
-    assert share_columns(["path", "cluster"], ["C1", "C2"]) is None
-    assert share_columns(["sad", "calm", "x"], ["Q3", "Q4"], "Q3=sad,Q4=calm+x") == {"Q3": ("sad",), "Q4": ("calm", "x")}
+    assert vote_columns(["path", "quadrant", *quads], quads) == {q: (q,) for q in quads}
+    assert vote_columns(["path", "quadrant", *gems], quads) == GEMS_QUADRANTS
+    assert vote_columns(["path", "quadrant", *gems], quads, "none") is None
+    assert vote_columns(["path", "cluster"], ["C1", "C2"]) is None
+    assert vote_columns(["sad", "calm", "x"], ["Q3", "Q4"], "Q3=sad,Q4=calm+x") == {"Q3": ("sad",), "Q4": ("calm", "x")}
     for spec, message in [("Q3=sad", "no columns for class Q4"), ("Q3=sad,Q4=nope", "no column 'nope'"),
                           ("Q3sad", "CLASS=COLUMN")]:
         with pytest.raises(LabelError, match=message):
-            share_columns(["sad", "calm"], ["Q3", "Q4"], spec)
+            vote_columns(["sad", "calm"], ["Q3", "Q4"], spec)
     numbers = pd.DataFrame({"a": [3.0, 0.0, np.nan], "b": [1.0, 0.0, 2.0], "c": [0.0, 0.0, 2.0]})
-    shares, fallback = vote_shares(numbers, {"X": ("a",), "Y": ("b", "c")}, np.array(["X", "Y", "X"]))
-    assert np.allclose(shares, [[0.75, 0.25], [0, 1], [1, 0]]) and fallback == 2  # no votes: the label
+    votes, fallback = vote_counts(numbers, {"X": ("a",), "Y": ("b", "c")}, np.array(["X", "Y", "X"]))
+    assert np.allclose(votes, [[3, 1], [0, 4], [4, 0]]) and fallback == 2  # no votes: the label, as many as the mean
+    votes, _ = vote_counts(numbers.fillna(0.5), {"X": ("a",), "Y": ("b", "c")}, np.array(["X", "Y", "X"]),
+                           voters=np.array([10, 1, 2]))
+    assert np.allclose(votes[[0, 2]], [[30, 10], [1, 8]])
 
 
-def test_cv_and_train_learn_from_vote_shares_in_the_labels_csv(demo_table, demo_corpus, tmp_path, capsys):
+def test_cv_and_train_learn_from_votes_in_the_labels_csv(demo_table, demo_corpus, tmp_path, capsys):
     labels = pd.read_csv(demo_corpus / "labels.csv")
     for q in ("Q1", "Q2", "Q3", "Q4"):
         labels[q] = np.where(labels["quadrant"] == q, 0.7, 0.1)
+    labels["listeners"] = np.arange(len(labels)) % 3 + 10
     labels.to_csv(tmp_path / "votes.csv", index=False)
     data = load_dataset(demo_table, labels=tmp_path / "votes.csv")
-    assert data.shares.shape == (len(data.y), 4) and np.allclose(data.shares.sum(axis=1), 1)
-    assert "the largest share is the clip's label for 100% of clips" in " ".join(data.messages)
-    assert fit_params("krr", data.shares)["krr__shares"] is data.shares and fit_params("svm", data.shares) == {}
+    listeners = labels.set_index("path").loc[data.paths, "listeners"].to_numpy()
+    assert data.votes.shape == (len(data.y), 4)
+    assert np.allclose(data.votes.sum(axis=1), listeners)  # fractions (summing to 1) times the listeners
+    assert "the most voted class is the clip's label for 100% of clips" in " ".join(data.messages)
+    assert fit_params("krr", data.votes)["krr__votes"] is data.votes and fit_params("svm", data.votes) == {}
     code = classify_main(["--features", str(demo_table), "--labels", str(tmp_path / "votes.csv"), "--classifiers",
                           "krr,svm", "--folds", "5", "--repeats", "1", "--report-dir", str(tmp_path / "r"), "-q"])
     out = capsys.readouterr().out
-    assert code == 0 and "vote shares: Q1=Q1,Q2=Q2,Q3=Q3,Q4=Q4" in out and "KRR: macro-F1" in out
+    assert code == 0 and "votes: Q1=Q1,Q2=Q2,Q3=Q3,Q4=Q4 x listeners" in out and "KRR: macro-F1" in out
     assert json.loads((tmp_path / "r" / "report.json").read_text())["classifiers"]["krr"]["mean"]["macro_f1"] > 0.7
     model_path = tmp_path / "krr.skops"
     assert classify_main(["train", "--features", str(demo_table), "--labels", str(tmp_path / "votes.csv"),
                           "--classifier", "krr", "--no-cv", "-o", str(model_path), "-q"]) == 0
-    assert MoodModel.load(model_path).info["shares"] == "Q1=Q1,Q2=Q2,Q3=Q3,Q4=Q4"
+    assert MoodModel.load(model_path).info["votes"] == "Q1=Q1,Q2=Q2,Q3=Q3,Q4=Q4 x listeners"
+    # Counts (not fractions) are votes as they are.
+    labels[["Q1", "Q2", "Q3", "Q4"]] *= 10
+    labels.to_csv(tmp_path / "counts.csv", index=False)
+    counted = load_dataset(demo_table, labels=tmp_path / "counts.csv")
+    assert np.allclose(counted.votes.sum(axis=1), 10) and counted.votes_source == "Q1=Q1,Q2=Q2,Q3=Q3,Q4=Q4"
     capsys.readouterr()
     assert classify_main(["--features", str(demo_table), "--labels", str(tmp_path / "votes.csv"),
-                          "--shares", "Q1=Q1,Q2=Q2,Q3=Q3,Q4=nope", "-q"]) == 2
+                          "--votes", "Q1=Q1,Q2=Q2,Q3=Q3,Q4=nope", "-q"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "no column 'nope' for --shares" in err
-    assert classify_main(["--features", str(demo_table), "--shares", "Q1=a,Q2=b", "-q"]) == 2
-    assert "--shares needs the votes in a labels CSV" in capsys.readouterr().err
+    assert err.count("\n") == 1 and "no column 'nope' for --votes" in err
+    assert classify_main(["--features", str(demo_table), "--votes", "Q1=a,Q2=b", "-q"]) == 2
+    assert "--votes needs the votes in a labels CSV" in capsys.readouterr().err

@@ -83,8 +83,8 @@ def test_columns_that_are_labels_are_never_features(tmp_path, capsys):
     table.to_csv(features, index=False)
     data = load_dataset(features, labels=str(features))
     assert data.feature_columns == ["danceability", "energy", "valence", "tempo", "acousticness"]
-    assert np.allclose(data.shares, votes.to_numpy() / votes.to_numpy().sum(axis=1, keepdims=True))
-    assert any("vote shares come from, left out of the features: Q1, Q2, Q3, Q4" in m for m in data.messages)
+    assert np.allclose(data.votes, votes.to_numpy())
+    assert any("the votes come from, left out of the features: Q1, Q2, Q3, Q4" in m for m in data.messages)
 
 
 def fma_features_csv(path, track_ids, values):

@@ -8,8 +8,8 @@ data/mirexlike/, see datasets/mirexlike.md):
 Trains on every quadrant-labelled clip we can honestly label: Emotify's 400 clips (listeners'
 votes) and the 593 MIREX-like clips whose AllMusic mood the word norms place in a quadrant
 (datasets/mirexlike_quadrants.csv), with the default (`mood`) features. A classifier that
-learns from vote shares (krr) gets Emotify's (its GEMS columns) and each MIREX-like label as all
-the votes. Before fitting it measures, and stores with the model: the cross-data-set score
+learns from votes (krr) gets Emotify's (its GEMS columns times its listeners) and each MIREX-like
+label as all the votes. Before fitting it measures, and stores with the model: the cross-data-set score
 (trained on one set, tested on the other) and 10 x 10 repeated stratified CV on the combined set
 (seed 0).
 """
@@ -45,7 +45,7 @@ def mirexlike_quadrant_labels(labels_csv, out):
 def cross_dataset(name, train, test, seed):
     """Macro-F1 on `test` of the classifier fitted on every clip of `train`."""
     model = make_classifier(name, seed=seed, families=train.settings.column_families())
-    model.fit(train.X, train.y, **fit_params(name, train.shares))
+    model.fit(train.X, train.y, **fit_params(name, train.votes))
     return float(f1_score(test.y, model.predict(test.X), labels=list(QUADRANTS), average="macro"))
 
 
@@ -77,13 +77,13 @@ def main():
     data = combine([emotify, mirexlike], ["emotify", "mirexlike"])
     families = data.settings.column_families()
     result = cross_validate(make_classifier(args.classifier, seed=args.seed, families=families), data.X, data.y,
-                            folds=10, repeats=args.repeats, seed=args.seed, fit_params=fit_params(args.classifier, data.shares))
+                            folds=10, repeats=args.repeats, seed=args.seed, fit_params=fit_params(args.classifier, data.votes))
     print(format_report(args.classifier.upper(), result))
     cv = {"folds": 10, "repeats": args.repeats, "seed": args.seed, "groups": None,
           "mean": result["mean"], "std": result["std"]}
 
     estimator = make_classifier(args.classifier, seed=args.seed, families=families, probability=True)
-    model = MoodModel.fit(estimator, data, args.classifier, args.seed, cv, fit_params=fit_params(args.classifier, data.shares))
+    model = MoodModel.fit(estimator, data, args.classifier, args.seed, cv, fit_params=fit_params(args.classifier, data.votes))
     model.info["labels"] = f"{args.emotify / 'labels.csv'} (quadrant) + {quadrant_csv} (word norms)"
     model.info["cross_dataset_macro_f1"] = cross
     model.save(args.output)
