@@ -18,7 +18,6 @@ from classify.labels import (
     echonest_numbers,
     folder_labels,
     label_columns,
-    read_labels_csv,
     vote_columns,
     vote_counts,
 )
@@ -249,7 +248,7 @@ def load_dataset(table_path: str | Path | None = None, labels: str | Path = "fol
     messages.append("classes: " + ", ".join(f"{c} {n}" for c, n in zip(classes, counts)))
     vote_values, source = None, None
     if votes != "none" and labels not in ("folder", "fma-echonest"):
-        csv_columns = read_labels_csv(Path(labels)).columns
+        csv_columns = pd.read_csv(labels, nrows=0).columns  # csv_labels has read the whole file already
         by_class = vote_columns(csv_columns, classes.tolist(), votes, labels)
         if by_class:
             voters = next((c for c in VOTER_COLUMNS if c in csv_columns), None)

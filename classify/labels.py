@@ -154,7 +154,7 @@ def csv_labels(table: pd.DataFrame, csv_path: str | Path, label_column: str | No
         How the labels were found, for the user.
     """
     csv_path = Path(csv_path)
-    df = read_labels_csv(csv_path)
+    df = _read_labels_csv(csv_path)
     rows, key = _csv_rows(table, df, csv_path)
 
     used = label_columns(df.columns, label_column, csv_path)
@@ -177,7 +177,7 @@ def csv_labels(table: pd.DataFrame, csv_path: str | Path, label_column: str | No
     return labels.where(labels.notna(), None), extra, message
 
 
-def read_labels_csv(csv_path: Path) -> pd.DataFrame:
+def _read_labels_csv(csv_path: Path) -> pd.DataFrame:
     """The labels CSV at `csv_path`; a :class:`LabelError` naming it if it cannot be read."""
     try:
         return pd.read_csv(csv_path)
@@ -219,7 +219,7 @@ def csv_numbers(table: pd.DataFrame, csv_path: str | Path, columns: Sequence[str
     message : str
     """
     csv_path = Path(csv_path)
-    df = read_labels_csv(csv_path)
+    df = _read_labels_csv(csv_path)
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise LabelError(f"{csv_path}: no column {missing[0]!r} for --target; it has {list(df.columns)}")
