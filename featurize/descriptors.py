@@ -452,15 +452,12 @@ _HARMONICS = np.arange(1, 6)
 _HARMONIC_WEIGHTS = 0.8 ** (_HARMONICS - 1)
 
 
-def melody_contour(C: np.ndarray, *, bins_per_octave: int, fmin_bin: int, fmax_bin: int,
-                   voicing: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
-    """Predominant pitch of each frame, by harmonic summation over the constant-Q spectrum.
+def harmonic_salience(C: np.ndarray, *, bins_per_octave: int, fmin_bin: int, fmax_bin: int) -> np.ndarray:
+    """Salience of each candidate pitch in each frame, by harmonic summation over the CQT.
 
-    The salience of a bin is the weighted sum of the (cube-root compressed) magnitudes at
-    its first five harmonics; the frame's pitch is its most salient bin between `fmin_bin`
-    and `fmax_bin`, refined by parabolic interpolation. A frame is voiced when its peak
-    salience is at least `voicing` times the clip's 95th percentile of peak salience and
-    stands out from the frame's median salience.
+    The salience of a bin is the weighted sum (weights 0.8 ** (h - 1)) of the cube-root
+    compressed magnitudes at its first five harmonics: a pitched sound scores at its
+    fundamental, where all its partials line up.
 
     Parameters
     ----------
@@ -468,31 +465,54 @@ def melody_contour(C: np.ndarray, *, bins_per_octave: int, fmin_bin: int, fmax_b
         Constant-Q magnitude.
     bins_per_octave : int
     fmin_bin, fmax_bin : int
-        Range of candidate pitches, in bins; ``fmax_bin`` plus the fifth harmonic's
-        offset must stay within ``n_bins``.
-    voicing : float
+        Range of candidate pitches, in bins; ``fmax_bin`` plus the fifth harmonic's offset
+        must stay within ``n_bins``.
 
     Returns
     -------
-    pitch : np.ndarray [shape=(t,)]
-        Pitch in bins (fractional), NaN where unvoiced.
-    salience : np.ndarray [shape=(t,)]
-        Peak salience of each frame.
+    np.ndarray [shape=(fmax_bin - fmin_bin, t)]
+        Row ``i`` is the salience of bin ``fmin_bin + i``.
     """
     X = np.cbrt(np.asarray(C, dtype=np.float64))
     offsets = np.round(bins_per_octave * np.log2(_HARMONICS)).astype(int)
     if fmax_bin + offsets[-1] > X.shape[0]:
         raise ValueError(f"fmax_bin {fmax_bin} leaves no room for the 5th harmonic in {X.shape[0]} bins")
     candidates = np.arange(fmin_bin, fmax_bin)
-    sal = sum(w * X[candidates + o] for w, o in zip(_HARMONIC_WEIGHTS, offsets))
+    return sum(w * X[candidates + o] for w, o in zip(_HARMONIC_WEIGHTS, offsets))
+
+
+def melody_contour(salience: np.ndarray, *, first_bin: int = 0, voicing: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+    """Predominant pitch of each frame: its most salient candidate.
+
+    The frame's pitch is its most salient bin (:func:`harmonic_salience`), refined by
+    parabolic interpolation. A frame is voiced when its peak salience is at least `voicing`
+    times the clip's 95th percentile of peak salience and stands out from the frame's median
+    salience.
+
+    Parameters
+    ----------
+    salience : np.ndarray [shape=(n_candidates, t)]
+        :func:`harmonic_salience` of the candidate pitches.
+    first_bin : int
+        The CQT bin of the first candidate (``fmin_bin``).
+    voicing : float
+
+    Returns
+    -------
+    pitch : np.ndarray [shape=(t,)]
+        Pitch in CQT bins (fractional), NaN where unvoiced.
+    salience : np.ndarray [shape=(t,)]
+        Peak salience of each frame.
+    """
+    sal = salience
     k = np.argmax(sal, axis=0)
     cols = np.arange(sal.shape[1])
     peak = sal[k, cols]
     lo = sal[np.maximum(k - 1, 0), cols]
-    hi = sal[np.minimum(k + 1, len(candidates) - 1), cols]
+    hi = sal[np.minimum(k + 1, len(sal) - 1), cols]
     denom = lo - 2 * peak + hi
     shift = np.where(denom < -_EPS, 0.5 * (lo - hi) / np.where(denom == 0, -1, denom), 0.0)
-    pitch = candidates[k] + np.clip(shift, -0.5, 0.5)
+    pitch = first_bin + k + np.clip(shift, -0.5, 0.5)
     reference = np.percentile(peak, 95) + _EPS
     voiced = (peak >= voicing * reference) & (peak >= 1.5 * np.median(sal, axis=0))
     return np.where(voiced, pitch, np.nan), peak
@@ -671,6 +691,141 @@ def melody_notes(pitch: np.ndarray, salience: np.ndarray, fps: float) -> np.ndar
     gaps = np.array([b.start - a.stop for a, b in zip(segments[:-1], segments[1:])]) / fps
     out[15] = np.mean(gaps > 0.3)
     return np.nan_to_num(out)
+
+
+def pitch_contours(salience: np.ndarray, *, strong: float = 0.9, spread: float = 0.9, max_step: int = 2,
+                   max_gap: int = 4, min_frames: int = 5) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Pitch contours: the salience peaks that continue one another in time, melody and accompaniment alike.
+
+    After Salamon and Gomez's contour tracking (MELODIA, 2012). The peaks of each frame's
+    salience over pitch are kept if they reach the mean minus `spread` standard deviations of
+    all peaks; the peaks within `strong` times their frame's highest one are strong. From the
+    strongest peak not yet taken, a contour is followed forwards and backwards, frame by frame,
+    to the most salient free peak within `max_step` bins, through at most `max_gap` weak peaks in
+    a row; it is trimmed to its first and last strong peaks and kept if `min_frames` long.
+
+    Parameters
+    ----------
+    salience : np.ndarray [shape=(n_candidates, t)]
+        :func:`harmonic_salience`.
+    strong, spread : float
+    max_step, max_gap, min_frames : int
+
+    Returns
+    -------
+    list of (frames, bins)
+        Each contour's frame indices (consecutive) and salience rows (pitch bins), ``int`` arrays.
+    """
+    n_bins, n_frames = salience.shape
+    is_peak = np.zeros(salience.shape, dtype=bool)
+    is_peak[1:-1] = (salience[1:-1] > salience[:-2]) & (salience[1:-1] >= salience[2:])
+    if not is_peak.any():
+        return []
+    values = salience[is_peak]
+    peaks = is_peak & (salience >= values.mean() - spread * values.std())
+    is_strong = peaks & (salience >= strong * salience.max(axis=0, keepdims=True))
+    free = peaks.copy()
+    contours = []
+    for flat in np.argsort(-np.where(is_strong, salience, -np.inf), axis=None)[:np.count_nonzero(is_strong)]:
+        b0, t0 = divmod(int(flat), n_frames)
+        if not free[b0, t0]:
+            continue
+        free[b0, t0] = False
+        found = {t0: b0}
+        for step in (1, -1):
+            b, t, weak = b0, t0 + step, 0
+            while 0 <= t < n_frames:
+                lo, hi = max(b - max_step, 0), min(b + max_step + 1, n_bins)
+                near = np.flatnonzero(free[lo:hi, t]) + lo
+                if len(near) == 0:
+                    break
+                b = near[np.argmax(salience[near, t])]
+                weak = 0 if is_strong[b, t] else weak + 1
+                if weak > max_gap:
+                    break
+                found[t], free[b, t] = b, False
+                t += step
+        frames = np.array(sorted(found))
+        bins = np.array([found[t] for t in frames])
+        ends = np.flatnonzero(is_strong[bins, frames])[[0, -1]]
+        frames, bins = frames[ends[0]:ends[1] + 1], bins[ends[0]:ends[1] + 1]
+        if len(frames) >= min_frames:
+            contours.append((frames, bins))
+    return contours
+
+
+def contours(salience: np.ndarray, fps: float, *, bins_per_octave: int, first_bin: int = 0,
+             vibrato_min: float = 0.15) -> np.ndarray:
+    """The musical layers and their lines: statistics of all pitch contours (:func:`pitch_contours`).
+
+    Where :func:`melody` follows one line, this counts and describes every pitched line,
+    the way Panda et al. (2018) describe texture ("musical layers") and expressivity: how many
+    lines sound at once, how long they hold, how much they wobble, bend and spread.
+
+    Parameters
+    ----------
+    salience : np.ndarray [shape=(n_candidates, t)]
+        :func:`harmonic_salience`.
+    fps : float
+        Frames per second.
+    bins_per_octave : int
+    first_bin : int
+        The CQT bin of the first candidate; pitches are in semitones above the CQT's first bin.
+    vibrato_min : float
+        Smallest peak-to-peak modulation (semitones) counted as vibrato.
+
+    Returns
+    -------
+    np.ndarray [shape=(25,)]
+        ``rate`` (contours per second); ``layers`` (mean number of contours sounding at once),
+        ``polyphonic`` and ``silent`` (shares of frames with two or more, and none);
+        ``length_mean``, ``length_std`` and ``length_p90`` (s); ``wobble_mean``,
+        ``wobble_std`` and ``wobble_weighted`` (pitch spread within a contour, semitones; the
+        last weighted by length); ``pitch_mean``, ``pitch_spread`` (std over contours),
+        ``pitch_weighted`` and ``pitch_range`` (95th minus 5th percentile) of the contours'
+        mean pitches; ``salience_mean`` and ``salience_std`` of their log mean salience,
+        ``weight_std`` of their log total salience; ``vibrato_share``, ``vibrato_rate`` and
+        ``vibrato_extent`` (medians over contours of 0.4 s or more, as :func:`melody`);
+        shares of contours of 8 frames or more ``rising`` and ``falling`` (slope beyond 1
+        semitone per second), ``arch`` and ``valley`` shaped (curvature beyond 2 semitones per
+        second squared), and their mean absolute ``slope``. No contour: zeros.
+    """
+    found = pitch_contours(salience)
+    n_frames = salience.shape[1]
+    if not found:
+        return np.zeros(25)
+    to_semitones = 12.0 / bins_per_octave
+    length, wobble, pitch, level, weight, slope, curve, vibrato = ([] for _ in range(8))
+    layers = np.zeros(n_frames)
+    for frames, bins in found:
+        p = (bins + first_bin) * to_semitones
+        s = salience[bins, frames]
+        layers[frames] += 1
+        length.append(len(frames) / fps)
+        wobble.append(p.std())
+        pitch.append(p.mean())
+        level.append(np.log(s.mean() + 1e-9))
+        weight.append(np.log(s.sum() + 1e-9))
+        if len(frames) >= 8:
+            t = (frames - frames[0]) / fps
+            slope.append(np.polyfit(t, p, 1)[0])
+            curve.append(np.polyfit(t, p, 2)[0])
+        if len(frames) >= int(0.4 * fps):
+            vibrato.append(modulation(p, fps))
+    length, wobble, pitch, slope, curve = map(np.asarray, (length, wobble, pitch, slope, curve))
+    share = length / length.sum()
+    vibrato = np.array(vibrato).reshape(-1, 2)
+    has_vibrato = np.nan_to_num(vibrato[:, 1]) >= vibrato_min
+    out = [len(found) / (n_frames / fps), layers.mean(), np.mean(layers >= 2), np.mean(layers == 0),
+           length.mean(), length.std(), np.percentile(length, 90),
+           wobble.mean(), wobble.std(), np.sum(share * wobble),
+           pitch.mean(), pitch.std(), np.sum(share * pitch), np.subtract(*np.percentile(pitch, [95, 5])),
+           np.mean(level), np.std(level), np.std(weight),
+           np.mean(has_vibrato) if len(vibrato) else 0.0,
+           np.nanmedian(vibrato[:, 0]) if len(vibrato) else 0.0, np.nanmedian(vibrato[:, 1]) if len(vibrato) else 0.0]
+    out += [np.mean(slope > 1), np.mean(slope < -1), np.mean(curve < -2), np.mean(curve > 2),
+            np.mean(np.abs(slope))] if len(slope) else [0.0] * 5
+    return np.nan_to_num(np.array(out, dtype=np.float64))
 
 
 def harmonic_share(mel_power: np.ndarray, *, kernel: int = 9, bands: int = 64) -> np.ndarray:

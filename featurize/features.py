@@ -2,9 +2,10 @@
 
 Every family is computed from intermediates that are shared and computed once per clip:
 one magnitude STFT (spectral shape and contrast, tuning estimate, mel spectrogram, HPSS on
-the mel spectrogram), one constant-Q transform (chroma, tonnetz, key, chords, melody,
-pitched layers), one onset envelope (tempogram and rhythm).  The descriptors librosa does
-not define are in :mod:`featurize.descriptors`.  Where librosa defines a family, each value
+the mel spectrogram), one constant-Q transform (chroma, tonnetz, key, chords, pitched layers,
+and through one pitch salience the melody and the pitch contours), one onset envelope
+(tempogram and rhythm).  The descriptors librosa does not define are in
+:mod:`featurize.descriptors`.  Where librosa defines a family, each value
 equals what the corresponding librosa function computes from the audio with its default
 parameters (``librosa.feature.tempogram(y=y, sr=sr)``, ...), chroma and tonnetz to about 1e-7
 (``librosa.feature.chroma_cqt(y=y, sr=sr)``, ``librosa.feature.tonnetz(y=y, sr=sr)``; see
@@ -25,7 +26,8 @@ from moodclass.errors import UsageError
 
 #: Bumped whenever a change alters the values of existing columns or the default set.
 #: 2: the ``mood`` preset and its families; ``spectral`` computed from shared intermediates.
-FEATURE_SET_VERSION = 2
+#: 3: ``contours`` joins the ``mood`` preset.
+FEATURE_SET_VERSION = 3
 
 #: The six families the tool started with (``--features classic``).
 CLASSIC_FAMILIES = ("chroma", "tonnetz", "tempogram", "contrast", "zcr", "rms")
@@ -35,7 +37,7 @@ MOOD_FAMILIES = CLASSIC_FAMILIES + (
     "mfcc", "mfcc_delta", "spectral", "spectral_shape", "flatness_bands", "mel_bands",  # timbre and spectral shape
     "dynamics", "fluctuation", "tempo_ratio", "rhythm",  # dynamics and rhythm
     "texture", "roughness", "chords", "key",  # texture and harmony (not "intervals": it lowered MIREX-like's score)
-    "melody", "melody_notes",  # melody and expressivity
+    "melody", "melody_notes", "contours",  # melody, expressivity and the lines of the texture
 )
 DEFAULT_FAMILIES = MOOD_FAMILIES
 #: Named sets of families that ``--features`` accepts besides family names ('all' is every family).
@@ -55,6 +57,9 @@ OCTAVE_EDGES = (0.0, 200.0, 400.0, 800.0, 1600.0, 3200.0, 6400.0)
 #: Candidate melody pitches, in bins of the 36-per-octave CQT from C1: G#2 (104 Hz) to G#5 (831 Hz),
 #: leaving room for the fifth harmonic within its 7 octaves.
 MELODY_BINS = (60, 168)
+#: Candidate pitches of the pitch salience, an octave below the melody's too (G#1, 52 Hz), for the
+#: contours of every line, bass included.
+SALIENCE_BINS = (MELODY_BINS[0] - CHROMA_BINS_PER_OCTAVE, MELODY_BINS[1])
 TEMPO_RATIOS = (4, 8 / 3, 3, 2, 4 / 3, 3 / 2, 1, 2 / 3, 3 / 4, 1 / 2, 1 / 3, 3 / 8, 1 / 4)
 
 # Krumhansl-Kessler key profiles, C major and C minor.
@@ -238,11 +243,17 @@ class Clip:
         return librosa.onset.onset_strength(S=self.mel_db, sr=self.sr, n_fft=self.n_fft, hop_length=self.hop)
 
     @cached_property
+    def pitch_salience(self):
+        """:func:`descriptors.harmonic_salience` of the candidate pitches of :data:`SALIENCE_BINS`, from the CQT."""
+        return descriptors.harmonic_salience(self.cqt, bins_per_octave=CHROMA_BINS_PER_OCTAVE,
+                                             fmin_bin=SALIENCE_BINS[0], fmax_bin=SALIENCE_BINS[1])
+
+    @cached_property
     def melody_contour(self):
-        """``(pitch, salience)``: predominant pitch per frame in semitones above the lowest
-        candidate's octave base (NaN where unvoiced), and its salience, from the CQT."""
-        pitch, salience = descriptors.melody_contour(self.cqt, bins_per_octave=CHROMA_BINS_PER_OCTAVE,
-                                                     fmin_bin=MELODY_BINS[0], fmax_bin=MELODY_BINS[1])
+        """``(pitch, salience)``: predominant pitch per frame in semitones above C1 (NaN where
+        unvoiced), and its salience, from the salience of the :data:`MELODY_BINS`."""
+        pitch, salience = descriptors.melody_contour(self.pitch_salience[MELODY_BINS[0] - SALIENCE_BINS[0]:],
+                                                     first_bin=MELODY_BINS[0])
         return pitch * 12.0 / CHROMA_BINS_PER_OCTAVE, salience
 
     @cached_property
@@ -284,6 +295,7 @@ class ClipWindow(Clip):
     stft_power = _sliced("stft_power")
     stft_log_power = _sliced("stft_log_power")
     cqt = _sliced("cqt")
+    pitch_salience = _sliced("pitch_salience")
     chroma = _sliced("chroma")
     mel_power = _sliced("mel_power")
     mel_db = _sliced("mel_db")
@@ -457,6 +469,17 @@ FAMILIES = {
         frame_wise=False,
         description="the melody's notes: interval sizes and direction, steps and leaps, note lengths, contour, "
                     "pitch-class entropy, prominence, phrasing",
+    ),
+    "contours": Family(
+        lambda c: descriptors.contours(c.pitch_salience, c.fps, bins_per_octave=CHROMA_BINS_PER_OCTAVE,
+                                       first_bin=SALIENCE_BINS[0]),
+        ("rate", "layers", "polyphonic", "silent", "length_mean", "length_std", "length_p90", "wobble_mean",
+         "wobble_std", "wobble_weighted", "pitch_mean", "pitch_spread", "pitch_weighted", "pitch_range",
+         "salience_mean", "salience_std", "weight_std", "vibrato_share", "vibrato_rate", "vibrato_extent",
+         "rising", "falling", "arch", "valley", "slope"),
+        frame_wise=False,
+        description="every pitched line (contours of the salience peaks): how many at once, their length, "
+                    "wobble, register, vibrato and shape",
     ),
 }
 

@@ -103,6 +103,43 @@ def test_a_chord_has_more_layers_than_a_single_tone():
     assert family(chord, "texture")["texture_layers_mean"] >= family(single, "texture")["texture_layers_mean"] + 2
 
 
+def test_pitch_contours_follow_each_line_where_it_sounds():
+    salience = np.full((60, 80), 0.01)
+    salience[10, 0:40] = 1.0  # a steady line, frames 0-39
+    rising = np.arange(20, 60)
+    salience[30 + (rising - 20) // 4, rising] = 0.96  # a line rising one bin every 4 frames, frames 20-59
+    salience[50, 60::5] = 0.2  # isolated weak peaks: too short for a contour
+    found = sorted(descriptors.pitch_contours(salience), key=lambda c: c[0][0])
+    assert len(found) == 2
+    (frames_a, bins_a), (frames_b, bins_b) = found
+    assert list(frames_a) == list(range(40)) and set(bins_a) == {10}
+    assert list(frames_b) == list(rising) and list(bins_b) == list(30 + (rising - 20) // 4)
+    assert descriptors.pitch_contours(np.ones((20, 10))) == []  # no peak, no contour
+
+
+def test_contours_of_a_tone_a_chord_a_vibrato_and_glides():
+    single = family(tone(midi_hz(60)), "contours")
+    assert single["contours_layers"] == pytest.approx(1, abs=0.05) and single["contours_polyphonic"] == 0
+    assert single["contours_length_mean"] == pytest.approx(4.0, abs=0.2)  # one contour through the 4-s tone
+    assert single["contours_pitch_mean"] == pytest.approx(60 - 24, abs=0.2)  # C4, in semitones above C1
+    chord = family(sum(tone(midi_hz(m)) for m in (48, 55, 64, 71)) / 4, "contours")
+    assert chord["contours_layers"] > single["contours_layers"] + 0.8 and chord["contours_polyphonic"] > 0.5
+    assert chord["contours_pitch_range"] > 12  # lines more than an octave apart
+    t = np.arange(int(5 * SR)) / SR
+    for rate in (4.5, 6.0):
+        f0 = 440.0 * 2 ** (0.5 * np.sin(2 * np.pi * rate * t) / 12)  # +-0.5 semitone
+        vibrato = family(tone(f0, 5.0), "contours")
+        assert vibrato["contours_vibrato_rate"] == pytest.approx(rate, abs=0.3)
+        assert vibrato["contours_vibrato_share"] == 1 and vibrato["contours_vibrato_extent"] == pytest.approx(1, abs=0.2)
+    assert single["contours_vibrato_share"] == 0 and single["contours_wobble_mean"] < 0.05
+    up = family(tone(midi_hz(60 + 12 * (t % 2.5) / 2.5), 5.0), "contours")  # an octave up every 2.5 s
+    down = family(tone(midi_hz(72 - 12 * (t % 2.5) / 2.5), 5.0), "contours")
+    assert up["contours_rising"] == 1 and up["contours_falling"] == 0
+    assert down["contours_falling"] == 1 and down["contours_rising"] == 0
+    assert up["contours_slope"] == pytest.approx(12 / 2.5, rel=0.1) and single["contours_slope"] < 1e-6
+    assert not any(family(np.zeros(3 * SR, dtype=np.float32), "contours").values())
+
+
 def test_sustained_tone_is_harmonic_and_clicks_are_percussive():
     clicks = np.zeros(int(4 * SR), dtype=np.float32)
     clicks[:: SR // 4] = 0.9
