@@ -724,26 +724,35 @@ def pitch_contours(salience: np.ndarray, *, strong: float = 0.9, spread: float =
     values = salience[is_peak]
     peaks = is_peak & (salience >= values.mean() - spread * values.std())
     is_strong = peaks & (salience >= strong * salience.max(axis=0, keepdims=True))
-    free = peaks.copy()
+    # The free peaks of each frame, {bin: (salience, strong)}: plain Python, as the walk below
+    # looks at a handful of bins at a time, where numpy's per-call overhead would dominate.
+    free = [{} for _ in range(n_frames)]
+    bins, frames = np.nonzero(peaks)
+    for b, t, value, st in zip(bins.tolist(), frames.tolist(), salience[bins, frames].tolist(),
+                               is_strong[bins, frames].tolist()):
+        free[t][b] = (value, st)
     contours = []
-    for flat in np.argsort(-np.where(is_strong, salience, -np.inf), axis=None)[:np.count_nonzero(is_strong)]:
-        b0, t0 = divmod(int(flat), n_frames)
-        if not free[b0, t0]:
+    seeds = np.flatnonzero(is_strong)  # the strong peaks, most salient first
+    for flat in seeds[np.argsort(-salience.ravel()[seeds], kind="stable")].tolist():
+        b0, t0 = divmod(flat, n_frames)
+        if free[t0].pop(b0, None) is None:
             continue
-        free[b0, t0] = False
         found = {t0: b0}
         for step in (1, -1):
             b, t, weak = b0, t0 + step, 0
             while 0 <= t < n_frames:
-                lo, hi = max(b - max_step, 0), min(b + max_step + 1, n_bins)
-                near = np.flatnonzero(free[lo:hi, t]) + lo
-                if len(near) == 0:
+                row, best = free[t], None
+                for candidate in range(b - max_step, b + max_step + 1):  # the most salient; the lowest of ties
+                    peak = row.get(candidate)
+                    if peak is not None and (best is None or peak[0] > row[best][0]):
+                        best = candidate
+                if best is None:
                     break
-                b = near[np.argmax(salience[near, t])]
-                weak = 0 if is_strong[b, t] else weak + 1
+                weak = 0 if row[best][1] else weak + 1
                 if weak > max_gap:
                     break
-                found[t], free[b, t] = b, False
+                found[t], b = best, best
+                del row[best]
                 t += step
         frames = np.array(sorted(found))
         bins = np.array([found[t] for t in frames])
@@ -807,9 +816,12 @@ def contours(salience: np.ndarray, fps: float, *, bins_per_octave: int, first_bi
         level.append(np.log(s.mean() + 1e-9))
         weight.append(np.log(s.sum() + 1e-9))
         if len(frames) >= 8:
-            t = (frames - frames[0]) / fps
-            slope.append(np.polyfit(t, p, 1)[0])
-            curve.append(np.polyfit(t, p, 2)[0])
+            # Least-squares line and parabola over the evenly spaced frames: centred time and its
+            # centred square are orthogonal there, so each coefficient is one projection.
+            t = (np.arange(len(frames)) - (len(frames) - 1) / 2) / fps
+            t2 = t * t - np.mean(t * t)
+            slope.append(t @ p / (t @ t))
+            curve.append(t2 @ p / (t2 @ t2))
         if len(frames) >= int(0.4 * fps):
             vibrato.append(modulation(p, fps))
     length, wobble, pitch, slope, curve = map(np.asarray, (length, wobble, pitch, slope, curve))
