@@ -504,17 +504,16 @@ def melody_contour(salience: np.ndarray, *, first_bin: int = 0, voicing: float =
     salience : np.ndarray [shape=(t,)]
         Peak salience of each frame.
     """
-    sal = salience
-    k = np.argmax(sal, axis=0)
-    cols = np.arange(sal.shape[1])
-    peak = sal[k, cols]
-    lo = sal[np.maximum(k - 1, 0), cols]
-    hi = sal[np.minimum(k + 1, len(sal) - 1), cols]
+    k = np.argmax(salience, axis=0)
+    cols = np.arange(salience.shape[1])
+    peak = salience[k, cols]
+    lo = salience[np.maximum(k - 1, 0), cols]
+    hi = salience[np.minimum(k + 1, len(salience) - 1), cols]
     denom = lo - 2 * peak + hi
     shift = np.where(denom < -_EPS, 0.5 * (lo - hi) / np.where(denom == 0, -1, denom), 0.0)
     pitch = first_bin + k + np.clip(shift, -0.5, 0.5)
     reference = np.percentile(peak, 95) + _EPS
-    voiced = (peak >= voicing * reference) & (peak >= 1.5 * np.median(sal, axis=0))
+    voiced = (peak >= voicing * reference) & (peak >= 1.5 * np.median(salience, axis=0))
     return np.where(voiced, pitch, np.nan), peak
 
 
@@ -728,10 +727,10 @@ def pitch_contours(salience: np.ndarray, *, strong: float = 0.9, spread: float =
     # looks at a handful of bins at a time, where numpy's per-call overhead would dominate.
     free = [{} for _ in range(n_frames)]
     bins, frames = np.nonzero(peaks)
-    for b, t, value, st in zip(bins.tolist(), frames.tolist(), salience[bins, frames].tolist(),
+    for b, t, value, strong_peak in zip(bins.tolist(), frames.tolist(), salience[bins, frames].tolist(),
                                is_strong[bins, frames].tolist()):
-        free[t][b] = (value, st)
-    contours = []
+        free[t][b] = (value, strong_peak)
+    lines = []
     seeds = np.flatnonzero(is_strong)  # the strong peaks, most salient first
     for flat in seeds[np.argsort(-salience.ravel()[seeds], kind="stable")].tolist():
         b0, t0 = divmod(flat, n_frames)
@@ -759,8 +758,8 @@ def pitch_contours(salience: np.ndarray, *, strong: float = 0.9, spread: float =
         ends = np.flatnonzero(is_strong[bins, frames])[[0, -1]]
         frames, bins = frames[ends[0]:ends[1] + 1], bins[ends[0]:ends[1] + 1]
         if len(frames) >= min_frames:
-            contours.append((frames, bins))
-    return contours
+            lines.append((frames, bins))
+    return lines
 
 
 def contours(salience: np.ndarray, fps: float, *, bins_per_octave: int, first_bin: int = 0,
