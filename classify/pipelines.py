@@ -187,9 +187,9 @@ class KernelRidgeClassifier(_LaplacianKernel, ClassifierMixin, BaseEstimator):
     so clips few listeners heard pull less. It predicts the class whose predicted share is
     largest relative to its share of the training votes (so every class counts the same, like
     balanced class weights). Without votes it regresses one-hot labels, the least-squares
-    relative of an SVM. Measured on Emotify (mood preset, 10 x 10): 0.553 macro-F1 from the
-    votes, 0.544 from the shares alone (every clip alike), 0.500 from the labels, the L1 SVM
-    0.524.
+    relative of an SVM. Measured on Emotify (mood preset, 10 x 10): 0.559 macro-F1 from the
+    votes, 0.513 from the labels, the L1 SVM 0.528 (feature-set version 2: 0.553, 0.544 from
+    the shares alone with every clip alike, 0.500, 0.524).
 
     Parameters
     ----------
