@@ -633,8 +633,17 @@ def melody(pitch: np.ndarray, salience: np.ndarray, fps: float, *, vibrato_min: 
 
 
 def _slope(x: np.ndarray, fps: float) -> float:
-    """Least-squares slope of `x` against time, units per second."""
-    return float(np.polyfit(np.arange(len(x)) / fps, x, 1)[0])
+    """Least-squares slope of `x` (evenly spaced frames) against time, units per second."""
+    t = (np.arange(len(x)) - (len(x) - 1) / 2) / fps  # centred time: the slope is one projection
+    return float(t @ x / (t @ t))
+
+
+def _curvature(x: np.ndarray, fps: float) -> float:
+    """Leading coefficient of the least-squares parabola through `x` (evenly spaced frames), units per
+    second squared: over centred time, t**2 less its mean is orthogonal to 1 and t, so one projection."""
+    t = (np.arange(len(x)) - (len(x) - 1) / 2) / fps
+    t2 = t * t - np.mean(t * t)
+    return float(t2 @ x / (t2 @ t2))
 
 
 def melody_notes(pitch: np.ndarray, salience: np.ndarray, fps: float) -> np.ndarray:
@@ -815,12 +824,8 @@ def contours(salience: np.ndarray, fps: float, *, bins_per_octave: int, first_bi
         level.append(np.log(s.mean() + 1e-9))
         weight.append(np.log(s.sum() + 1e-9))
         if len(frames) >= 8:
-            # Least-squares line and parabola over the evenly spaced frames: centred time and its
-            # centred square are orthogonal there, so each coefficient is one projection.
-            t = (np.arange(len(frames)) - (len(frames) - 1) / 2) / fps
-            t2 = t * t - np.mean(t * t)
-            slope.append(t @ p / (t @ t))
-            curve.append(t2 @ p / (t2 @ t2))
+            slope.append(_slope(p, fps))
+            curve.append(_curvature(p, fps))
         if len(frames) >= int(0.4 * fps):
             vibrato.append(modulation(p, fps))
     length, wobble, pitch, slope, curve = map(np.asarray, (length, wobble, pitch, slope, curve))
