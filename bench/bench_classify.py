@@ -9,9 +9,9 @@ cache/features/bench-*):
 For each data set, feature set and protocol it prints macro-F1, mean ± std over repeats of
 10-fold cross-validation (seed 0), of every classifier asked for, the best one marked, and
 the time each evaluation took. ``krr`` learns from Emotify's votes (its GEMS columns times
-its listeners, ``--votes auto``); the others from the labels. Protocols: plain stratified folds, and folds grouped so that
-no group spans training and test: artists on MIREX-like, genres on Emotify (four genres:
-leave one genre out). MIREX-like's audio is expected under data/mirexlike/ (see
+its listeners, ``--votes auto``); the others from the labels. Protocols: plain stratified
+folds, and folds grouped so that no group spans training and test: artists on MIREX-like,
+genres on Emotify (four genres: leave one genre out). MIREX-like's audio is expected under data/mirexlike/ (see
 datasets/mirexlike.md); the data set is skipped with a note when it is missing.
 """
 

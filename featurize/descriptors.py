@@ -724,7 +724,7 @@ def pitch_contours(salience: np.ndarray, *, strong: float = 0.9, spread: float =
     list of (frames, bins)
         Each contour's frame indices (consecutive) and salience rows (pitch bins), ``int`` arrays.
     """
-    n_bins, n_frames = salience.shape
+    n_frames = salience.shape[1]
     is_peak = np.zeros(salience.shape, dtype=bool)
     is_peak[1:-1] = (salience[1:-1] > salience[:-2]) & (salience[1:-1] >= salience[2:])
     if not is_peak.any():
@@ -737,7 +737,7 @@ def pitch_contours(salience: np.ndarray, *, strong: float = 0.9, spread: float =
     free = [{} for _ in range(n_frames)]
     bins, frames = np.nonzero(peaks)
     for b, t, value, strong_peak in zip(bins.tolist(), frames.tolist(), salience[bins, frames].tolist(),
-                               is_strong[bins, frames].tolist()):
+                                        is_strong[bins, frames].tolist()):
         free[t][b] = (value, strong_peak)
     lines = []
     seeds = np.flatnonzero(is_strong)  # the strong peaks, most salient first
