@@ -39,8 +39,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--datasets", default="emotify,mirexlike", help="comma-separated: emotify, mirexlike")
     p.add_argument("--feature-sets", default="classic,mood", help="comma-separated presets (default: classic,mood)")
-    p.add_argument("--classifiers", default="svm,svm_l1,krr,logreg,ensemble",
-                   help=f"comma-separated, from {', '.join(CLASSIFIERS)} (default: svm,svm_l1,krr,logreg,ensemble)")
+    p.add_argument("--classifiers", default="svm,svm_l1,svm_lda,krr,logreg,ensemble",
+                   help=f"comma-separated, from {', '.join(CLASSIFIERS)} (default: svm,svm_l1,svm_lda,krr,logreg,ensemble)")
     p.add_argument("--folds", type=int, default=10)
     p.add_argument("--repeats", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)

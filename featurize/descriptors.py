@@ -445,6 +445,52 @@ def chords(chroma: np.ndarray, fps: float, *, smooth: float = 0.5) -> np.ndarray
                      np.mean(best < 12), float(vocabulary), hcdf])
 
 
+def chroma_patterns(chroma: np.ndarray, fps: float, *, block: float = 0.5, patch: int = 16) -> np.ndarray:
+    """Recurring harmonic patterns, whatever the key: the 2-D Fourier transform magnitude of chroma patches.
+
+    The chroma is averaged over `block`-second blocks, each block scaled to a maximum of 1,
+    and cut into patches of `patch` blocks (8 s by default), one every half patch. The
+    magnitude of a patch's 2-D discrete Fourier transform over pitch class and time does not
+    change when the music is transposed (a rotation of the pitch-class axis) or shifted in
+    time (Bertin-Mahieux & Ellis, WASPAA 2011: "Large-scale cover song recognition using
+    the 2D Fourier transform magnitude"): it says which pitch-class patterns recur, and how
+    fast, in any key. A held chord puts its energy at time frequency 0, a chord alternation
+    every second at the rate of that alternation, a scale climbing a semitone per block on a
+    diagonal. The median over patches is returned.
+
+    Parameters
+    ----------
+    chroma : np.ndarray [shape=(12, t)]
+    fps : float
+        Frames per second.
+    block : float
+        Seconds averaged into one block (> 0).
+    patch : int
+        Blocks per patch (even, >= 2); a clip shorter than one patch is padded with silence.
+
+    Returns
+    -------
+    np.ndarray [shape=(12 * (patch // 2 + 1),)]
+        Row-major over pitch-class frequency k = -6 ... 5 (cycles per octave) and time
+        frequency l = 0 ... patch / 2 (cycles per patch); zeros for a clip shorter than a block.
+    """
+    if block <= 0 or patch < 2 or patch % 2:
+        raise ValueError(f"block must be positive and patch an even number >= 2, not {block} and {patch}")
+    c = np.asarray(chroma, dtype=np.float64)
+    size = max(1, int(round(block * fps)))
+    n = c.shape[1] // size
+    if n == 0:
+        return np.zeros(12 * (patch // 2 + 1))
+    blocks = c[:, :n * size].reshape(len(c), n, size).mean(axis=2)
+    blocks /= blocks.max(axis=0) + _EPS
+    if n < patch:
+        blocks = np.pad(blocks, ((0, 0), (0, patch - n)))
+    starts = range(0, max(n, patch) - patch + 1, patch // 2)
+    patches = np.stack([blocks[:, s:s + patch] for s in starts])
+    magnitude = np.abs(np.fft.fft2(patches))[:, :, :patch // 2 + 1]
+    return np.fft.fftshift(np.median(magnitude, axis=0), axes=0).ravel()
+
+
 # --------------------------------------------------------------------------- melody and expressivity
 
 #: Harmonics summed into the salience of a pitch, and their weights.

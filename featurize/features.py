@@ -27,7 +27,8 @@ from moodclass.errors import UsageError
 #: Bumped whenever a change alters the values of existing columns or the default set.
 #: 2: the ``mood`` preset and its families; ``spectral`` computed from shared intermediates.
 #: 3: ``contours`` joins the ``mood`` preset.
-FEATURE_SET_VERSION = 3
+#: 4: ``chroma_patterns`` joins the ``mood`` preset.
+FEATURE_SET_VERSION = 4
 
 #: The six families the tool started with (``--features classic``).
 CLASSIC_FAMILIES = ("chroma", "tonnetz", "tempogram", "contrast", "zcr", "rms")
@@ -36,7 +37,7 @@ CLASSIC_FAMILIES = ("chroma", "tonnetz", "tempogram", "contrast", "zcr", "rms")
 MOOD_FAMILIES = CLASSIC_FAMILIES + (
     "mfcc", "mfcc_delta", "spectral", "spectral_shape", "flatness_bands", "mel_bands",  # timbre and spectral shape
     "dynamics", "fluctuation", "tempo_ratio", "rhythm",  # dynamics and rhythm
-    "texture", "roughness", "chords", "key",  # texture and harmony (not "intervals": it lowered MIREX-like's score)
+    "texture", "roughness", "chords", "key", "chroma_patterns",  # texture, harmony ("intervals" lowered MIREX-like's)
     "melody", "melody_notes", "contours",  # melody, expressivity and the lines of the texture
 )
 DEFAULT_FAMILIES = MOOD_FAMILIES
@@ -454,6 +455,12 @@ FAMILIES = {
     "chords": Family(
         lambda c: descriptors.chords(c.chroma, c.fps), ("change_rate", "strength", "major_share", "vocabulary", "hcdf"),
         frame_wise=False, description="chord changes per second, triad clarity, major share, vocabulary, harmonic change",
+    ),
+    "chroma_patterns": Family(
+        lambda c: descriptors.chroma_patterns(c.chroma, c.fps),
+        tuple(f"k{k:+d}_l{m}" for k in range(-6, 6) for m in range(9)), frame_wise=False,
+        description="recurring harmonic patterns in any key: 2-D Fourier transform magnitude of 8-s chroma patches "
+                    "(pitch-class frequency k by time frequency l)",
     ),
     "melody": Family(
         lambda c: descriptors.melody(*c.melody_contour, c.fps),

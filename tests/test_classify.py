@@ -25,9 +25,16 @@ from classify.labels import (
     vote_counts,
 )
 from classify.model import MoodModel, SettingsMismatchError
-from classify.pipelines import FamilyWeighting, KernelRidgeClassifier, LaplacianSVC, fit_params, make_classifier
+from classify.pipelines import (
+    FamilyWeighting,
+    KernelRidgeClassifier,
+    LaplacianSVC,
+    SvmLdaClassifier,
+    fit_params,
+    make_classifier,
+)
 from featurize.demo import synth_clip
-from featurize.features import FeatureSettings
+from featurize.features import PRESETS, FeatureSettings
 from featurize.run import featurize
 
 SETTINGS = FeatureSettings(families=("chroma", "tonnetz", "contrast", "zcr", "rms", "key"))
@@ -226,7 +233,7 @@ def test_feature_view_of_the_mood_preset_and_of_the_classic_six():
         feature_view(mood, "best")
 
 
-@pytest.mark.parametrize("name", ["svm", "svm_l1", "krr", "logreg", "knn", "rf", "hgb", "ensemble"])
+@pytest.mark.parametrize("name", ["svm", "svm_l1", "svm_lda", "krr", "logreg", "knn", "rf", "hgb", "ensemble"])
 def test_every_classifier_learns_separable_moods_with_probabilities(name):
     rng = np.random.default_rng(4)
     y = np.repeat(["Q1", "Q2", "Q3"], 30)
@@ -420,7 +427,7 @@ def test_the_command_may_follow_the_options_and_the_tools_say_their_version(demo
 
 
 @parametrize_with_checks([FamilyWeighting(), FamilyWeighting(per="column"), LaplacianSVC(random_state=0),
-                          KernelRidgeClassifier(random_state=0)])
+                          KernelRidgeClassifier(random_state=0), SvmLdaClassifier(random_state=0)])
 def test_our_transformer_and_classifiers_are_scikit_learn_estimators(estimator, check):
     check(estimator)
 
@@ -434,6 +441,39 @@ def test_the_l1_svm_separates_what_an_l1_distance_separates():
     l1 = LaplacianSVC(random_state=0).fit(X[train], y[train])
     assert (l1.predict(X[test]) == y[test]).mean() > 0.9
     assert l1.decision_function(X[test]).shape == (100,) and l1.gamma_ > 0
+
+
+def test_the_discriminant_finds_what_hides_under_a_shared_swing():
+    rng = np.random.default_rng(0)
+    # Two classes that differ by +-0.2 in opposite halves of 40 columns, under a loud swing that
+    # moves all columns together: large in any distance, gone in the discriminant's covariance.
+    y = np.repeat([0, 1], 150)
+    X = 10 * rng.normal(size=(300, 1)) + 0.5 * rng.normal(size=(300, 40))
+    X += 0.2 * np.where(y[:, None] == 1, 1, -1) * np.r_[np.ones(20), -np.ones(20)]
+    train, test = np.arange(300) % 2 == 0, np.arange(300) % 2 == 1
+    accuracy = {w: (SvmLdaClassifier(lda_weight=w, random_state=0).fit(X[train], y[train]).predict(X[test]) == y[test]).mean()
+                for w in (0.75, 5.0)}
+    svm = (LaplacianSVC(random_state=0).fit(X[train], y[train]).predict(X[test]) == y[test]).mean()
+    assert svm < 0.6 and accuracy[0.75] > svm + 0.08 and accuracy[5.0] > 0.95
+    # Columns flagged lda_only go to the discriminant alone: here they hold all the signal.
+    noise = rng.normal(size=(300, 5))
+    flagged = SvmLdaClassifier(lda_weight=5.0, random_state=0, lda_only=np.r_[np.zeros(5), np.ones(40)].astype(bool))
+    flagged.fit(np.c_[noise, X][train], y[train])
+    assert flagged.svm_.n_features_in_ == 5 and flagged.lda_.n_features_in_ == 45
+    assert (flagged.predict(np.c_[noise, X][test]) == y[test]).mean() > 0.9
+    with pytest.raises(ValueError, match="3 flags for 40 columns"):
+        SvmLdaClassifier(lda_only=[True, False, False]).fit(X, y)
+
+
+def test_in_the_mood_view_only_svm_lda_sees_chroma_patterns():
+    families = FeatureSettings(families=PRESETS["mood"]).column_families()
+    X = np.random.default_rng(0).normal(size=(40, len(families)))
+    y = np.repeat(["Q1", "Q2"], 20)
+    patterns = families.count("chroma_patterns")
+    others = sum(f not in ("chroma", "tempogram", "chroma_patterns") for f in families)
+    fused = make_classifier("svm_lda", families=families).fit(X, y)["svm_lda"]
+    assert patterns == 108 and fused.lda_.n_features_in_ == others + patterns and fused.svm_.n_features_in_ == others
+    assert make_classifier("svm_l1", families=families).fit(X, y)["svm_l1"].n_features_in_ == others
 
 
 def test_family_weighting_names_the_columns_it_keeps():

@@ -175,6 +175,44 @@ def test_chord_progression_changes_once_a_second_and_is_mostly_major():
     assert held["chords_change_rate"] < 0.2 and held["chords_major_share"] == 1.0
 
 
+def test_chroma_patterns_of_a_held_chord_an_alternation_and_a_transposition():
+    fps = 20.0  # 10 frames a block of 0.5 s, 16 blocks a patch
+    held = np.zeros((12, 400))
+    held[[0, 4, 7]] = 1
+    patterns = descriptors.chroma_patterns(held, fps).reshape(12, 9)  # k = -6..5 by l = 0..8
+    assert patterns[:, 0].sum() > 0 and np.allclose(patterns[:, 1:], 0)  # nothing moves in time
+    # C major and F major, one second each: a period of 4 blocks, 4 cycles a patch.
+    alternating = np.zeros((12, 400))
+    for start in range(0, 400, 40):
+        alternating[[0, 4, 7], start:start + 20] = 1
+        alternating[[5, 9, 0], start + 20:start + 40] = 1
+    patterns = descriptors.chroma_patterns(alternating, fps).reshape(12, 9)
+    assert np.argmax(patterns[:, 1:].sum(axis=0)) + 1 == 4
+    assert np.allclose(patterns[:, [1, 2, 3, 5, 6, 7]], 0, atol=1e-9)
+    # Any key, any start: transposing by 5 semitones, or starting music that repeats every patch
+    # 3 blocks later, changes nothing.
+    music = np.tile(np.random.default_rng(0).random((12, 160)), 4)
+    reference = descriptors.chroma_patterns(music, fps)
+    assert np.allclose(descriptors.chroma_patterns(np.roll(music, 5, axis=0), fps), reference)
+    assert np.allclose(descriptors.chroma_patterns(np.roll(music, 30, axis=1), fps), reference)
+    assert not np.allclose(descriptors.chroma_patterns(np.random.default_rng(1).random((12, 640)), fps), reference)
+    assert not descriptors.chroma_patterns(held[:, :5], fps).any()  # shorter than a block
+    with pytest.raises(ValueError, match="even"):
+        descriptors.chroma_patterns(held, fps, patch=15)
+
+
+def test_chroma_patterns_of_a_melody_in_two_keys_are_alike():
+    # C D E G, twice a second, for 16 s; the same a fourth higher. Through the family: CQT chroma.
+    notes = [60, 62, 64, 67]
+    melody = np.concatenate([tone(midi_hz(notes[i % 4]), 0.5, harmonics=2) for i in range(32)])
+    fourth = np.concatenate([tone(midi_hz(notes[i % 4] + 5), 0.5, harmonics=2) for i in range(32)])
+    a = np.array(list(family(melody, "chroma_patterns").values()))
+    b = np.array(list(family(fourth, "chroma_patterns").values()))
+    assert len(a) == 108 and np.linalg.norm(a - b) < 0.1 * np.linalg.norm(a)
+    steady = np.array(list(family(tone(midi_hz(60), 16.0, harmonics=2), "chroma_patterns").values()))
+    assert np.linalg.norm(a - steady) > 0.5 * np.linalg.norm(a)  # a melody is not a held note
+
+
 def test_dynamics_of_a_signal_alternating_between_two_levels():
     loud, quiet = tone(440.0, 1.0, amplitude=0.5), tone(440.0, 1.0, amplitude=0.02)
     y = np.concatenate([loud, quiet] * 4)
