@@ -34,6 +34,7 @@ TRUSTED_TYPES = (
     "classify.pipelines.FamilyWeighting",
     "classify.pipelines.KernelRidgeClassifier",
     "classify.pipelines.LaplacianSVC",
+    "classify.pipelines.SvmLdaClassifier",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.model_selection._split.StratifiedKFold",

@@ -165,6 +165,15 @@ def test_nested_tuning_runs_inside_the_outer_folds(demo_table, demo_corpus):
     assert result["mean"]["macro_f1"] > 0.5  # chance is 0.25
 
 
+@pytest.mark.parametrize("name", ["svm_l1", "svm_lda", "krr"])
+def test_our_classifiers_are_saved_and_loaded_as_trusted_types(name, demo_table, tmp_path):
+    data = load_dataset(demo_table, labels="folder")
+    families = data.settings.column_families()
+    MoodModel.fit(make_classifier(name, families=families, probability=True), data, name, 0).save(tmp_path / "m.skops")
+    loaded = MoodModel.load(tmp_path / "m.skops")
+    assert loaded.predict_proba(data.X[:3], data.settings).shape == (3, 4)
+
+
 def test_model_refuses_features_made_with_other_settings(demo_table, tmp_path):
     data = load_dataset(demo_table, labels="folder")
     model = MoodModel.fit(make_classifier("rf"), data, "rf", 0)
