@@ -5,13 +5,16 @@ Run from the repository's root after `bench/bench_classify.py` (it reuses that s
 
     python bench/bench_ablation.py
     python bench/bench_ablation.py --repeats 10
+    python bench/bench_ablation.py --classifier svm_lda
 
 For each family beyond the classic six it prints macro-F1 (mean over repeats of 10-fold CV,
-seed 0, SVM) of the classic six plus that family (families weighed equally, as the classic
-six are), and of the whole mood preset less that family (the mood view: columns equal,
-chroma and tempogram left out), on Emotify (plain folds) and MIREX-like (plain and artist-grouped folds); then the
-milliseconds per clip the family adds to the classic six's extraction (median over clips,
-one process, after a warm-up pass that builds every clip's CQT filter bank).
+seed 0; the RBF SVM, or ``--classifier``) of the classic six plus that family (families
+weighed equally, as the classic six are), and of the whole mood preset less that family (the
+mood view: columns equal, chroma, tempogram and, but for svm_lda's discriminant,
+chroma_patterns left out), on Emotify (plain folds) and MIREX-like (plain and artist-grouped
+folds); then the milliseconds per clip the family adds to the classic six's extraction
+(median over clips, one process, after a warm-up pass that builds every clip's CQT filter
+bank).
 """
 
 import argparse
@@ -22,17 +25,17 @@ from bench_classify import DATASETS, ROOT
 
 from classify.dataset import load_dataset
 from classify.evaluate import cross_validate
-from classify.pipelines import make_classifier
+from classify.pipelines import CLASSIFIERS, make_classifier
 from featurize.audio import find_audio, load_audio
 from featurize.features import CLASSIC_FAMILIES, MOOD_FAMILIES, FeatureSettings, extract_features
 from featurize.run import featurize
 
 
 def macro_f1(data, keep, groups, args, view):
-    """Mean macro-F1 of the SVM on the columns of the families in `keep`, weighed as `view` says."""
+    """Mean macro-F1 of the classifier on the columns of the families in `keep`, weighed as `view` says."""
     families = np.array(data.settings.column_families())
     mask = np.isin(families, list(keep))
-    model = make_classifier("svm", seed=args.seed, families=families[mask].tolist(), view=view)
+    model = make_classifier(args.classifier, seed=args.seed, families=families[mask].tolist(), view=view)
     r = cross_validate(model, data.X[:, mask], data.y, groups, folds=data.n_folds(10), repeats=args.repeats,
                        seed=args.seed, progress=False)
     return r["mean"]["macro_f1"]
@@ -53,6 +56,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeats", type=int, default=3, help="repeats of 10-fold CV (default: 3)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--classifier", choices=CLASSIFIERS, default="svm", help="default: svm (RBF)")
     p.add_argument("--timing-clips", type=int, default=20, help="Emotify clips timed per family (default: 20)")
     args = p.parse_args()
 
@@ -74,7 +78,7 @@ def main():
     classic_ms = ms_per_clip(files, CLASSIC_FAMILIES)
     extra = [f for f in MOOD_FAMILIES if f not in CLASSIC_FAMILIES]
 
-    print(f"macro-F1 of the SVM, mean of {args.repeats} x 10-fold CV, seed {args.seed}; ms per Emotify clip, "
+    print(f"macro-F1 of {args.classifier}, mean of {args.repeats} x 10-fold CV, seed {args.seed}; ms per Emotify clip, "
           f"one process, median of {len(files)} clips (decoding included)")
     print(f"{'':22s}" + "".join(f"{s:>24s}" for s, _, _ in sets) + f"{'ms/clip':>10s}")
     rows = [("classic six", CLASSIC_FAMILIES, "families", classic_ms),
