@@ -451,10 +451,10 @@ def chroma_patterns(chroma: np.ndarray, fps: float, *, block: float = 0.5, patch
     The chroma is averaged over `block`-second blocks, each block scaled to a maximum of 1,
     and cut into patches of `patch` blocks (8 s by default), one every half patch. The
     magnitude of a patch's 2-D discrete Fourier transform over pitch class and time does not
-    change when the music is transposed (a rotation of the pitch-class axis) or shifted in
-    time (Bertin-Mahieux & Ellis, WASPAA 2011: "Large-scale cover song recognition using
-    the 2D Fourier transform magnitude"): it says which pitch-class patterns recur, and how
-    fast, in any key. A held chord puts its energy at time frequency 0, a chord alternation
+    change when the music is transposed (a rotation of the pitch-class axis), and hardly when
+    it is shifted in time (not at all for a circular shift; Bertin-Mahieux & Ellis, ISMIR
+    2012: "Large-scale cover song recognition using the 2D Fourier transform magnitude"): it
+    says which pitch-class patterns recur, and how fast, in any key. A held chord puts its energy at time frequency 0, a chord alternation
     every second at the rate of that alternation, a scale climbing a semitone per block on a
     diagonal. The median over patches is returned.
 
