@@ -454,9 +454,10 @@ def chroma_patterns(chroma: np.ndarray, fps: float, *, block: float = 0.5, patch
     change when the music is transposed (a rotation of the pitch-class axis), and hardly when
     it is shifted in time (not at all for a circular shift; Bertin-Mahieux & Ellis, ISMIR
     2012: "Large-scale cover song recognition using the 2D Fourier transform magnitude"): it
-    says which pitch-class patterns recur, and how fast, in any key. A held chord puts its energy at time frequency 0, a chord alternation
-    every second at the rate of that alternation, a scale climbing a semitone per block on a
-    diagonal. The median over patches is returned.
+    says which pitch-class patterns recur, and how fast, in any key. A held chord puts its
+    energy at time frequency 0, a chord alternation every second at the rate of that
+    alternation, a scale climbing a semitone per block on a diagonal. The median over
+    patches is returned.
 
     Parameters
     ----------
@@ -480,7 +481,7 @@ def chroma_patterns(chroma: np.ndarray, fps: float, *, block: float = 0.5, patch
     size = max(1, int(round(block * fps)))
     n = c.shape[1] // size
     if n == 0:
-        return np.zeros(12 * (patch // 2 + 1))
+        return np.zeros(len(c) * (patch // 2 + 1))
     blocks = c[:, :n * size].reshape(len(c), n, size).mean(axis=2)
     blocks /= blocks.max(axis=0) + _EPS
     if n < patch:
