@@ -162,12 +162,18 @@ class LaplacianSVC(_LaplacianKernel, ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y):
+        self._fit(X, y)
+        return self
+
+    def _fit(self, X, y):
+        """Fit; the decision values of the training clips, from the Gram matrix the fit used."""
         X, y = validate_data(self, X, y)
         check_classification_targets(y)
+        K = self._training_kernel(X)
         self.svc_ = SVC(kernel="precomputed", C=self.C, class_weight=self.class_weight,
-                        random_state=self.random_state).fit(self._training_kernel(X), y)
+                        random_state=self.random_state).fit(K, y)
         self.classes_ = self.svc_.classes_
-        return self
+        return self.svc_.decision_function(K)
 
     def decision_function(self, X):
         """Distances to the separating hyperplanes, as :meth:`sklearn.svm.SVC.decision_function`."""
@@ -301,21 +307,19 @@ class SvmLdaClassifier(ClassifierMixin, BaseEstimator):
         if only.all():
             raise ValueError("lda_only leaves the SVM no column")
         self.svm_columns_ = ~only
-        self.svm_ = LaplacianSVC(C=self.C, scale=self.scale, random_state=self.random_state).fit(X[:, self.svm_columns_], y)
+        self.svm_ = LaplacianSVC(C=self.C, scale=self.scale, random_state=self.random_state)
+        svm = self.svm_._fit(X[:, self.svm_columns_], y)
         self.lda_ = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(X, y)
         self.classes_ = self.svm_.classes_
-        self.spreads_ = np.array([_spread(d) for d in self._decisions(X)])
+        self.spreads_ = np.array([_spread(svm), _spread(self.lda_.decision_function(X))])
         return self
-
-    def _decisions(self, X):
-        return self.svm_.decision_function(X[:, self.svm_columns_]), self.lda_.decision_function(X)
 
     def decision_function(self, X):
         """The SVM's scaled decision values plus `lda_weight` times the discriminant's: one
         column per class, or with two classes one number per clip (positive: the second)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        svm, lda = self._decisions(X)
+        svm, lda = self.svm_.decision_function(X[:, self.svm_columns_]), self.lda_.decision_function(X)
         return svm / self.spreads_[0] + self.lda_weight * lda / self.spreads_[1]
 
     def predict(self, X):
