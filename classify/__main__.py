@@ -116,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also the mood of windows of this length, over each file (from one decode)")
     pred.add_argument("--hop", type=arguments.float_at_least(0), metavar="SECONDS",
                       help="step between window starts (default: half the --timeline window)")
+    pred.add_argument("--whole-files", action="store_true",
+                      help="judge every file from its whole length; by default a file longer than 1.5 times the "
+                      "model's training clips (30 s for the shipped model) gets the mean probabilities of windows "
+                      "of that length, every half of it")
     pred.add_argument("--report", type=Path, metavar="DIR",
                       help="also write pictures and an index.html to open in a browser into this new folder")
     pred.add_argument("-j", "--jobs", type=arguments.jobs, default=-1,
@@ -347,8 +351,13 @@ def run_predict(args: argparse.Namespace) -> int:
     if args.report:
         check_report_folder(args.report)  # before the analysis, not after
     predictions = predict_paths(model, args.paths, jobs=args.jobs, min_duration=args.min_duration,
-                                progress=not args.quiet, timeline=timeline)
+                                progress=not args.quiet, timeline=timeline, whole_files=args.whole_files)
     df, skipped = predictions.files, predictions.skipped
+    windowed = df["windows"] > 1
+    if windowed.any():
+        print(f"{int(windowed.sum())} of {len(df)} files are longer than the model's {model.clip_seconds:.0f}-s training "
+              f"clips: each one's mood is the mean of its {model.clip_seconds:.0f}-s windows every {model.clip_seconds / 2:.0f} s "
+              "(column 'windows'; --whole-files judges them whole)", file=sys.stderr)
     if skipped:
         shown = ", ".join(str(p) for p in skipped[:20])
         print(f"files skipped, not audio by their ending: {len(skipped)} ({shown}"

@@ -47,6 +47,8 @@ class Dataset:
     votes: np.ndarray | None = None
     #: Where the votes come from (CLASS=COLUMN+COLUMN,... [x VOTERS]), for the model's record.
     votes_source: str | None = None
+    #: Each clip's length in seconds, where the table says (featurize's do), or None.
+    durations: np.ndarray | None = None
 
     def n_folds(self, folds: int) -> int:
         """`folds`, or the number of groups where there are fewer groups than that."""
@@ -73,10 +75,13 @@ def combine(datasets: Sequence[Dataset], names: Sequence[str]) -> Dataset:
         classes = np.unique(y)
         votes = np.vstack([_votes_over(d, classes) for d in datasets])
         source = "; ".join(f"{n}: {d.votes_source or 'labels'}" for d, n in zip(datasets, names))
+    durations = None
+    if all(d.durations is not None for d in datasets):
+        durations = np.concatenate([d.durations for d in datasets])
     return Dataset(np.vstack([d.X for d in datasets]), y, groups,
                    [f"{n}:{p}" for d, n in zip(datasets, names) for p in d.paths], first.feature_columns,
                    first.settings, Path(" + ".join(str(d.table) for d in datasets)), first.table_metadata,
-                   [m for d in datasets for m in d.messages], votes=votes, votes_source=source)
+                   [m for d in datasets for m in d.messages], votes=votes, votes_source=source, durations=durations)
 
 
 def _votes_over(dataset: Dataset, classes: np.ndarray) -> np.ndarray:
@@ -262,10 +267,11 @@ def load_dataset(table_path: str | Path | None = None, labels: str | Path = "fol
                     columns, values = settings.columns(), table[settings.columns()].to_numpy(dtype=np.float64)
     elif votes not in ("none", "auto"):
         raise LabelError("--votes needs the votes in a labels CSV (--labels FILE.csv)")
+    durations = table["duration"].to_numpy(dtype=np.float64)[labelled] if "duration" in table else None
     return Dataset(values[labelled], y, group_values, table["path"][labelled].tolist(), columns, settings,
                    table_path, metadata, messages,
                    None if target_values is None else target_values[labelled], list(targets) if targets else None,
-                   vote_values, source)
+                   vote_values, source, durations)
 
 
 def _votes(table, labels_csv, by_class, voters, labelled, y) -> tuple[np.ndarray, str, str]:

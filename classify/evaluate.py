@@ -17,6 +17,7 @@ from sklearn.metrics import (
 )
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedGroupKFold
 
+from classify.calibration import probability_scores
 from classify.labels import display_name
 from moodclass.infra import atomic_write, progress_bar
 
@@ -40,10 +41,10 @@ def cv_splits(y: np.ndarray, groups: np.ndarray | None, folds: int, repeats: int
                 yield r, train, test
 
 
-def _fit_predict(estimator, X, y, train, test, fit_params=None):
+def _fit_predict(estimator, X, y, train, test, fit_params=None, method="predict"):
     params = {k: v[train] for k, v in (fit_params or {}).items()}  # per-clip arrays, cut like X
     model = clone(estimator).fit(X[train], y[train], **params)
-    return test, model.predict(X[test])
+    return test, getattr(model, method)(X[test])
 
 
 def mean_and_std(per_repeat: list[dict]) -> dict:
@@ -54,34 +55,44 @@ def mean_and_std(per_repeat: list[dict]) -> dict:
 
 
 def out_of_fold_predictions(estimator, X: np.ndarray, y: np.ndarray, splits: list, repeats: int, n_jobs: int = -1,
-                            progress: bool = True, desc: str = "cv", fit_params: dict | None = None) -> np.ndarray:
-    """Each repeat's out-of-fold predictions of `y` (classes, or a regressor's targets).
+                            progress: bool = True, desc: str = "cv", fit_params: dict | None = None,
+                            method: str = "predict") -> np.ndarray:
+    """Each repeat's out-of-fold predictions of `y` (classes, or a regressor's targets), or with
+    ``method='predict_proba'`` the class probabilities.
 
     Parameters
     ----------
     splits : list of (repeat, train_idx, test_idx)
-        From :func:`cv_splits`; every clip is in one test fold per repeat.
+        From :func:`cv_splits`; every clip is in one test fold per repeat, or (clips that only
+        ever train, e.g. another data set's) in none: their rows stay unset (NaN or None).
     fit_params : dict, optional
         Passed to every ``fit``: arrays with a row per clip, of which each fit gets its
         training rows (e.g. the votes of each class).
+    method : {'predict', 'predict_proba'}
+        What each fitted model gives for its test clips.
 
     Returns
     -------
-    np.ndarray [shape=(repeats,) + y.shape]
+    np.ndarray [shape=(repeats,) + y.shape], or [shape=(repeats, n, classes)] of probabilities
+    (columns in the sorted order of the classes)
     """
-    predictions = np.empty((repeats,) + y.shape, dtype=y.dtype if y.dtype.kind in "OUS" else np.float64)
+    if method == "predict_proba":
+        predictions = np.full((repeats, len(y), len(np.unique(y))), np.nan)
+    else:
+        predictions = np.full((repeats,) + y.shape, None if y.dtype.kind in "OUS" else np.nan,
+                              dtype=object if y.dtype.kind in "OUS" else np.float64)
     jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fit_predict)(estimator, X, y, train, test, fit_params) for _, train, test in splits
+        delayed(_fit_predict)(estimator, X, y, train, test, fit_params, method) for _, train, test in splits
     )
     for (r, _, _), (test, pred) in progress_bar(iterable=zip(splits, jobs), total=len(splits), desc=desc, unit="fit",
                                                 disable=not progress, leave=False):
-        predictions[r, test] = np.asarray(pred).reshape((len(test),) + y.shape[1:])
+        predictions[r, test] = np.asarray(pred).reshape((len(test),) + predictions.shape[2:])
     return predictions
 
 
 def cross_validate(estimator, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None, folds: int = 10,
                    repeats: int = 10, seed: int = 0, n_jobs: int = -1, progress: bool = True, desc: str = "cv",
-                   fit_params: dict | None = None) -> dict:
+                   fit_params: dict | None = None, probabilities: bool = False) -> dict:
     """Repeated cross-validation of `estimator`: every fit sees only its training fold.
 
     Parameters
@@ -99,20 +110,40 @@ def cross_validate(estimator, X: np.ndarray, y: np.ndarray, groups: np.ndarray |
     fit_params : dict, optional
         Per-clip arrays passed to every ``fit``, cut to its training rows (e.g. votes,
         :func:`classify.pipelines.fit_params`).
+    probabilities : bool
+        Predict with ``predict_proba`` (the most probable class is the prediction) and score the
+        probabilities too: Brier score, log loss and expected calibration error
+        (:func:`classify.calibration.probability_scores`).
 
     Returns
     -------
     dict
         ``classes``; ``per_repeat``, the scores of each repeat's out-of-fold predictions;
-        ``mean`` and ``std`` over repeats of accuracy, balanced accuracy and macro-F1;
-        ``confusion``, summed over all folds and repeats; ``per_class`` scores of that sum.
+        ``mean`` and ``std`` over repeats of accuracy, balanced accuracy and macro-F1 (and of
+        the probability scores); ``confusion``, summed over all folds and repeats; ``per_class``
+        scores of that sum.
     """
-    classes = np.unique(y)
     splits = list(cv_splits(y, groups, folds, repeats, seed))
-    predictions = out_of_fold_predictions(estimator, X, y, splits, repeats, n_jobs, progress, desc, fit_params)
+    method = "predict_proba" if probabilities else "predict"
+    predictions = out_of_fold_predictions(estimator, X, y, splits, repeats, n_jobs, progress, desc, fit_params, method)
+    return score_predictions(y, predictions)
+
+
+def score_predictions(y: np.ndarray, predictions: np.ndarray) -> dict:
+    """The scores :func:`cross_validate` reports, of each repeat's out-of-fold `predictions` of `y`:
+    classes [shape=(repeats, n)], or probabilities [shape=(repeats, n, classes)], columns in the
+    sorted order of the classes."""
+    classes = np.unique(y)
+    proba = predictions if predictions.ndim == 3 else None
+    if proba is not None:
+        predictions = classes[proba.argmax(axis=2)]
+    repeats = len(predictions)
     per_repeat = [{"accuracy": float(accuracy_score(y, p)), "balanced_accuracy": float(balanced_accuracy_score(y, p)),
                    "macro_f1": float(f1_score(y, p, labels=classes, average="macro", zero_division=0))}
                   for p in predictions]
+    if proba is not None:
+        for scores, p in zip(per_repeat, proba):
+            scores.update(probability_scores(y, p, classes))
     # Per class: the out-of-fold predictions of every repeat pooled (a class never predicted: precision 0).
     precision, recall, f1, support = precision_recall_fscore_support(
         np.tile(y, repeats), predictions.ravel(), labels=classes, zero_division=0)

@@ -10,6 +10,7 @@ other settings.
 
 import warnings
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,6 +38,7 @@ TRUSTED_TYPES = (
     "classify.pipelines.SvmLdaClassifier",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
+    "sklearn.calibration._TemperatureScaling",
     "sklearn.model_selection._split.StratifiedKFold",
     "sklearn.tree._tree.Tree",
     "sklearn.utils._bunch.Bunch",
@@ -66,7 +68,9 @@ class MoodModel:
     feature_columns : list of str
     classes : list of str
     info : dict
-        Classifier name, seed, training table and size, CV scores, library versions, date.
+        Classifier name, seed, training table and size, the median length of its training clips
+        (``clip_seconds``, which :func:`classify.predict.predict_paths` judges long files by), CV
+        scores, library versions, date.
     """
 
     estimator: object
@@ -86,6 +90,7 @@ class MoodModel:
         scale's midpoint), and has no classes.
         """
         info = {"classifier": name, "seed": seed, "trained_on": str(dataset.table), "n_train": len(dataset.y),
+                "clip_seconds": _median_seconds(dataset.durations),
                 "cv": cv_scores, "versions": library_versions(), "feature_versions": dataset.table_metadata.get("versions"),
                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         if dataset.targets is not None:
@@ -126,19 +131,44 @@ class MoodModel:
         arousal, the quadrant at its thresholds and both numbers mapped onto [-1, 1] (the scale's
         threshold at 0, its ends at -1 and 1).
         """
+        return self._moods(self._outputs(X, settings))
+
+    def predict_songs(self, windows: Sequence[np.ndarray], settings) -> pd.DataFrame:
+        """The mood of each song from the feature rows of its windows (`windows`: one array of
+        rows per song, made with `settings`): the mean of the windows' class probabilities (a
+        regressor's ratings), then the columns of :meth:`predict_moods`."""
+        if not len(windows):
+            return self._moods(np.zeros((0, len(self.targets or self.classes))))
+        outputs = self._outputs(np.vstack(windows), settings)
+        ends = np.cumsum([len(w) for w in windows])
+        return self._moods(np.array([part.mean(axis=0) for part in np.split(outputs, ends[:-1])]))
+
+    @property
+    def clip_seconds(self) -> float | None:
+        """The typical length (median, seconds) of the clips the model learnt from, if recorded."""
+        return self.info.get("clip_seconds")
+
+    def _outputs(self, X, settings) -> np.ndarray:
+        """A classifier's class probabilities, or a regressor's ratings, of the rows of `X`."""
         self.check_settings(settings)
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != len(self.feature_columns):
             raise SettingsMismatchError(f"expected {len(self.feature_columns)} features per clip, got {X.shape[-1]}")
         if not self.targets:
-            proba = self.estimator.predict_proba(X)
+            return self.estimator.predict_proba(X)
+        return np.asarray(self.estimator.predict(X), dtype=np.float64).reshape(len(X), -1)
+
+    def _moods(self, outputs: np.ndarray) -> pd.DataFrame:
+        """The columns of :meth:`predict_moods` from :meth:`_outputs`."""
+        if not self.targets:
+            proba = outputs
             out = pd.DataFrame(proba, columns=[f"p_{c}" for c in self.classes])
             out.insert(0, "mood", np.array(self.classes)[np.argmax(proba, axis=1)])
             va = valence_arousal(proba, self.classes)
             if va is not None:
                 out["valence"], out["arousal"] = va
             return out[self.output_columns()]
-        ratings = np.asarray(self.estimator.predict(X)).reshape(len(X), -1)
+        ratings = outputs
         out = pd.DataFrame(ratings, columns=[f"rating_{t}" for t in self.targets])
         out.insert(0, "mood", None)
         if self._plane_targets():
@@ -219,3 +249,10 @@ class MoodModel:
             warnings.warn(f"{path} was trained with scikit-learn {trained}, this is {current}: "
                           "retrain it if predictions look wrong", stacklevel=2)
         return model
+
+
+def _median_seconds(durations) -> float | None:
+    """The median of the finite `durations`, to 0.1 s; None without any."""
+    finite = np.asarray([] if durations is None else durations, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    return round(float(np.median(finite)), 1) if len(finite) else None

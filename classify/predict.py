@@ -27,7 +27,9 @@ class Predictions:
     ----------
     files : pd.DataFrame
         One row per clip, in the order asked (a folder's clips sorted): ``path``, ``duration``
-        (seconds), ``mood`` (None where it failed), ``error`` (None where it worked), one
+        (seconds), ``windows`` (how many windows of the model's clip length the answer is the
+        mean of; 1: the file judged whole), ``mood`` (None where it failed), ``error`` (None
+        where it worked), one
         ``p_CLASS`` probability column per class and, for a quadrant model, ``valence`` and
         ``arousal`` (:func:`classify.labels.valence_arousal`).
     timeline : pd.DataFrame or None
@@ -46,13 +48,19 @@ class Predictions:
 
 def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | None = None,
                   min_duration: float = DEFAULT_MIN_DURATION, progress: bool = True,
-                  timeline: tuple[float, float] | None = None) -> Predictions:
+                  timeline: tuple[float, float] | None = None, whole_files: bool = False) -> Predictions:
     """Predict the mood of every audio file under `paths`; ``.parquet`` paths are feature tables.
 
     Audio is analysed with exactly the model's extraction settings. A feature table must
     have been made with them, or :class:`classify.model.SettingsMismatchError` is raised.
     A path that does not exist, or a file named whose ending is not an audio one, gets a row
     with its error; the others are classified all the same.
+
+    A file much longer than the clips the model learnt from (more than
+    :data:`featurize.workers.SONG_FACTOR` times :attr:`MoodModel.clip_seconds`: a 3-minute song
+    for a model of 30-s clips) is judged as such clips: its answer is the mean of the
+    probabilities of windows of that length every half of it (column ``windows``: how many; 1
+    where the file was judged whole).
 
     Parameters
     ----------
@@ -61,6 +69,8 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
         and intermediates as the whole file (:func:`featurize.features.window_features`).
         Windows shorter than `min_duration` are refused, as are feature tables (they hold one
         row per clip).
+    whole_files : bool
+        Judge every file from its whole length, however long.
 
     Returns
     -------
@@ -86,7 +96,7 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
             model.check_settings(settings)
             _, X = feature_columns(table, settings)
             entries += _rows(model, X, settings, path=table["path"].tolist(),
-                             duration=table["duration"].tolist())
+                             duration=table["duration"].tolist(), windows=[1] * len(table))
             continue
         if not model.takes_audio:
             raise UsageError(f"{given}: the model was trained on features computed elsewhere "
@@ -106,17 +116,27 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
     if not entries:
         raise FileNotFoundError(f"no audio files under {', '.join(map(str, paths))}")
     files = list(dict.fromkeys(e for e in entries if isinstance(e, Path)))
-    records = dict(analyse_files(files, model.settings, min_duration, jobs, progress, windows=timeline)) if files else {}
+    song_window = None if whole_files else model.clip_seconds
+    records = dict(analyse_files(files, model.settings, min_duration, jobs, progress, windows=timeline,
+                                 song_window=song_window)) if files else {}
     done = [f for f in files if "error" not in records[f]]
     predicted = {}
-    if done:
-        X = np.array([records[f]["values"] for f in done])
-        rows = _rows(model, X, model.settings, path=[str(f) for f in done],
-                     duration=[records[f]["duration"] for f in done])
-        predicted = dict(zip(done, rows))
+    whole = [f for f in done if records[f]["values"] is not None]
+    if whole:
+        X = np.array([records[f]["values"] for f in whole])
+        rows = _rows(model, X, model.settings, path=[str(f) for f in whole],
+                     duration=[records[f]["duration"] for f in whole], windows=[1] * len(whole))
+        predicted.update(zip(whole, rows))
+    songs = [f for f in done if records[f]["values"] is None]
+    if songs:
+        windows = [np.array(records[f]["song_windows"]["values"]) for f in songs]
+        moods = model.predict_songs(windows, model.settings)
+        given = pd.DataFrame({"path": [str(f) for f in songs], "duration": [records[f]["duration"] for f in songs],
+                              "windows": [len(w) for w in windows]})
+        predicted.update(zip(songs, pd.concat([given, moods], axis=1).assign(error=None).to_dict("records")))
     rows = [e if isinstance(e, dict) else predicted.get(e) or {"path": str(e), "mood": None, "error": records[e]["error"]}
             for e in entries]
-    columns = ["path", "duration", "mood", "error"] + model.output_columns()[1:]
+    columns = ["path", "duration", "windows", "mood", "error"] + model.output_columns()[1:]
     windows = None
     if timeline:
         parts = []
@@ -124,7 +144,7 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
             w = records[f]["windows"]
             parts += _rows(model, np.array(w["values"]), model.settings, path=[str(f)] * len(w["start"]),
                            start=w["start"], end=w["end"])
-        windows = pd.DataFrame(parts, columns=["path", "start", "end"] + columns[2:])
+        windows = pd.DataFrame(parts, columns=["path", "start", "end"] + columns[3:])
     return Predictions(pd.DataFrame(rows, columns=columns), windows, skipped, list(model.classes))
 
 
@@ -140,7 +160,7 @@ def _foreign_rows(model: MoodModel, path) -> list[dict]:
                                     "the model refuses it")
     X = table[model.feature_columns].to_numpy(dtype=np.float64)
     return _rows(model, X, model.settings, path=table["path"].tolist(),
-                 duration=[np.nan] * len(table))
+                 duration=[np.nan] * len(table), windows=[1] * len(table))
 
 
 def _rows(model, X, settings, **columns):
@@ -184,6 +204,8 @@ def format_predictions(predictions: Predictions, fmt: str) -> str:
 def _json_record(r: dict, classes) -> dict:
     failed = pd.isna(r["mood"])
     rec = {k: r[k] for k in ("path", "start", "end", "duration") if k in r and not pd.isna(r[k])}
+    if not pd.isna(r.get("windows")):
+        rec["windows"] = int(r["windows"])
     rec.update(mood=None if failed else r["mood"], error=r["error"] if failed else None)
     if not failed:
         if classes:

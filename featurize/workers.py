@@ -15,34 +15,49 @@ from moodclass.infra import progress_bar
 
 #: Clips shorter than this many seconds are recorded as failures.
 DEFAULT_MIN_DURATION = 5.0
+#: A file longer than this many times the clips a model learnt from is judged from windows of
+#: that length (:func:`analyse_file`'s `song_window`): a 30-s model judges a 45-s file whole.
+SONG_FACTOR = 1.5
 
 
 def analyse_file(path: Path, settings: FeatureSettings, min_duration: float,
-                 windows: tuple[float, float] | None = None) -> dict:
+                 windows: tuple[float, float] | None = None, song_window: float | None = None) -> dict:
     """Features of one file as a journal record: ``{'duration', 'values'}`` or ``{'error'}``; never raises.
 
     With `windows` = ``(window, hop)`` seconds the record also has ``'windows'``: the
     ``'start'``, ``'end'`` and ``'values'`` of each window (:func:`featurize.features.window_features`),
     from the same decode and intermediates as the whole file's.
+
+    With `song_window` (seconds), a file longer than :data:`SONG_FACTOR` times it is analysed as
+    the clips a model of that clip length learnt from: ``'song_windows'`` holds the values of
+    windows of that length every half of it, and ``'values'`` is None (the whole file's
+    features, which such a model never saw, are not computed).
     """
     try:
         y = load_audio(path, settings.sr, min_duration)
         clip = Clip(y, settings)
-        values = clip_features(clip, settings)
+        duration = len(y) / settings.sr
+        song = song_window is not None and duration > SONG_FACTOR * song_window
+        parts = {"": None if song else clip_features(clip, settings)[np.newaxis]}
         if windows:
-            starts, ends, X = window_features(clip, settings, window=windows[0], hop=windows[1])
+            parts["windows"] = window_features(clip, settings, window=windows[0], hop=windows[1])
+        if song:
+            parts["song_windows"] = window_features(clip, settings, window=song_window, hop=song_window / 2)
     except AudioError as err:
         return {"error": str(err)}
     except Exception as err:  # a clip that breaks an analysis must not stop the run
         return {"error": f"analysis failed: {type(err).__name__}: {err}"}
-    for rows, where in ((values[np.newaxis], ""), (X if windows else values[:0], " of a window")):
-        bad = ~np.isfinite(rows)
+    for key, part in parts.items():
+        rows = part if key == "" else part[2]
+        bad = np.zeros((0, 0), bool) if rows is None else ~np.isfinite(rows)
         if bad.any():
             column = settings.columns()[int(np.flatnonzero(bad.any(axis=0))[0])]
+            where = {"": "", "windows": " of a window", "song_windows": f" of a {song_window:g}-s window"}[key]
             return {"error": f"analysis gave a non-finite value{where} (first in {column})"}
-    record = {"duration": len(y) / settings.sr, "values": values.tolist()}
-    if windows:
-        record["windows"] = {"start": starts.tolist(), "end": ends.tolist(), "values": X.tolist()}
+    whole = parts.pop("")
+    record = {"duration": duration, "values": None if whole is None else whole[0].tolist()}
+    for key, (starts, ends, X) in parts.items():
+        record[key] = {"start": starts.tolist(), "end": ends.tolist(), "values": X.tolist()}
     return record
 
 
@@ -54,7 +69,8 @@ def _init_worker():
 
 def analyse_files(files: Sequence[Path], settings: FeatureSettings, min_duration: float = DEFAULT_MIN_DURATION,
                   jobs: int | None = None, progress: bool = True, scheduler: str | None = None,
-                  windows: tuple[float, float] | None = None) -> Iterator[tuple[Path, dict]]:
+                  windows: tuple[float, float] | None = None,
+                  song_window: float | None = None) -> Iterator[tuple[Path, dict]]:
     """Analyse audio files in parallel, yielding ``(file, record)`` as each one finishes.
 
     Parameters
@@ -75,27 +91,31 @@ def analyse_files(files: Sequence[Path], settings: FeatureSettings, min_duration
     windows : (float, float), optional
         Also analyse windows of this length and hop, seconds (see :func:`analyse_file`); not
         with `scheduler`.
+    song_window : float, optional
+        Analyse files longer than :data:`SONG_FACTOR` times this as windows of this length
+        (see :func:`analyse_file`); not with `scheduler`.
 
     Yields
     ------
     file : Path
     record : dict
-        ``{'duration': seconds, 'values': list of float}``, or ``{'error': reason}``.
+        ``{'duration': seconds, 'values': list of float}`` (and the windows asked for), or
+        ``{'error': reason}``.
     """
     jobs = effective_n_jobs(jobs or -1)  # as joblib: -1 all cores, -2 all but one
     bar = progress_bar(total=len(files), unit="clip", disable=not progress or not files)
     failed = 0
     try:
         if scheduler:
-            if windows:
+            if windows or song_window:
                 raise ValueError("windows are analysed by local processes only")
             from featurize.cluster import analyse_on_cluster  # Dask is imported only when asked for
 
             results = analyse_on_cluster(files, settings, min_duration, scheduler)
         elif jobs == 1:
-            results = ((f, analyse_file(f, settings, min_duration, windows)) for f in files)
+            results = ((f, analyse_file(f, settings, min_duration, windows, song_window)) for f in files)
         else:
-            results = _parallel(files, settings, min_duration, jobs, windows)
+            results = _parallel(files, settings, min_duration, jobs, windows, song_window)
         for f, result in results:
             failed += "error" in result
             bar.update(1)
@@ -106,7 +126,7 @@ def analyse_files(files: Sequence[Path], settings: FeatureSettings, min_duration
         bar.close()
 
 
-def _parallel(files, settings, min_duration, jobs, windows):
+def _parallel(files, settings, min_duration, jobs, windows, song_window):
     pending = {}
     queue = iter(files)
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
@@ -116,7 +136,7 @@ def _parallel(files, settings, min_duration, jobs, windows):
                     f = next(queue, None)
                     if f is None:
                         break
-                    pending[pool.submit(analyse_file, f, settings, min_duration, windows)] = f
+                    pending[pool.submit(analyse_file, f, settings, min_duration, windows, song_window)] = f
                 if not pending:
                     return
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)

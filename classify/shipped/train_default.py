@@ -1,93 +1,92 @@
 """Rebuild the model that ships with the project, ``classify/shipped/default.skops``.
 
-Run from the repository's root (needs ../shared/data/emotify and the MIREX-like audio under
-data/mirexlike/, see datasets/mirexlike.md):
+Run from the repository's root (needs the audio of the 4Q development half under data/4q,
+datasets/4q.md, and ../shared/data/emotify; MIREX-like's under data/mirexlike for the
+leave-one-source-out test, datasets/mirexlike.md):
 
     python classify/shipped/train_default.py
 
-Trains on every quadrant-labelled clip we can honestly label: Emotify's 400 clips (listeners'
-votes) and the 593 MIREX-like clips whose AllMusic mood the word norms place in a quadrant
-(datasets/mirexlike_quadrants.csv), with the default (`mood`) features. A classifier that
-learns from votes (krr) gets Emotify's (its GEMS columns times its listeners) and each MIREX-like
-label as all the votes. Before fitting it measures, and stores with the model: the cross-data-set score
-(trained on one set, tested on the other) and 10 x 10 repeated stratified CV on the combined set
-(seed 0).
+The recipe is :data:`classify.recipes.SHIPPED` (see the README's model card). Before fitting
+it measures, prints and stores with the model: 10 x 10 artist-grouped cross-validation on the
+4Q half (seed 0; macro-F1, recall per quadrant, Brier score and expected calibration error
+of the out-of-fold probabilities) and each source left out. It draws the reliability diagram
+of the out-of-fold probabilities into classify/shipped/reliability.png.
 """
 
 import argparse
+import time
 from pathlib import Path
 
-import pandas as pd
-from sklearn.metrics import f1_score
+import numpy as np
 
-from classify.dataset import combine, load_dataset
-from classify.evaluate import cross_validate, format_report
+from classify.calibration import plot_reliability
+from classify.evaluate import format_report
 from classify.model import DEFAULT_MODEL, MoodModel
-from classify.pipelines import CLASSIFIERS, fit_params, make_classifier
-from featurize.features import FeatureSettings
-from featurize.run import featurize
-from moodclass.infra import DEFAULT_CACHE, atomic_write
-
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "data"
-QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
-
-
-def mirexlike_quadrant_labels(labels_csv, out):
-    """Write ``path,quadrant,artist`` for the MIREX-like clips whose mood has a quadrant."""
-    clips = pd.read_csv(labels_csv)
-    mapping = pd.read_csv(ROOT / "datasets" / "mirexlike_quadrants.csv").dropna(subset=["quadrant"])
-    labelled = clips.merge(mapping[["category", "quadrant"]], on="category")[["path", "quadrant", "artist"]]
-    atomic_write(out, lambda tmp: labelled.to_csv(tmp, index=False))
-    return out
+from classify.recipes import (
+    SHIPPED,
+    SOURCES,
+    format_scores,
+    grouped_cv,
+    leave_one_source_out,
+    load_sources,
+    make_estimator,
+    training_set,
+)
 
 
-def cross_dataset(name, train, test, seed):
-    """Macro-F1 on `test` of the classifier fitted on every clip of `train`."""
-    model = make_classifier(name, seed=seed, families=train.settings.column_families())
-    model.fit(train.X, train.y, **fit_params(name, train.votes))
-    return float(f1_score(test.y, model.predict(test.X), labels=list(QUADRANTS), average="macro"))
+def summary(result: dict) -> dict:
+    """The figures of a :func:`classify.evaluate.score_predictions` result a model card shows."""
+    keep = ("macro_f1", "accuracy", "brier", "ece", "ece_floor")
+    return {"mean": {k: result["mean"][k] for k in keep if k in result["mean"]},
+            "std": {k: result["std"][k] for k in keep if k in result["std"]},
+            "recall": {c: round(v["recall"], 3) for c, v in result["per_class"].items()}}
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--emotify", type=Path, default=SHARED / "emotify", help="Emotify folder (audio/, labels.csv)")
-    p.add_argument("--mirexlike-audio", type=Path, default=ROOT / "data" / "mirexlike" / "dataset" / "Audio")
-    p.add_argument("--mirexlike-labels", type=Path, default=SHARED / "mirexlike" / "labels.csv")
-    p.add_argument("--classifier", choices=CLASSIFIERS, default="ensemble")
     p.add_argument("--repeats", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-o", "--output", type=Path, default=DEFAULT_MODEL)
+    p.add_argument("--diagram", type=Path, default=Path(__file__).parent / "reliability.png")
     args = p.parse_args()
 
-    settings = FeatureSettings()
-    tables = DEFAULT_CACHE / "features"
-    featurize([args.emotify / "audio"], output=tables / "emotify-audio.parquet", settings=settings)
-    featurize([args.mirexlike_audio], output=tables / "mirexlike.parquet", settings=settings)
-    emotify = load_dataset(tables / "emotify-audio.parquet", labels=args.emotify / "labels.csv")
-    quadrant_csv = mirexlike_quadrant_labels(args.mirexlike_labels, DEFAULT_CACHE / "labels" / "mirexlike-quadrants.csv")
-    mirexlike = load_dataset(tables / "mirexlike.parquet", labels=quadrant_csv)
-    for d in (emotify, mirexlike):
-        print("\n".join(d.messages))
+    recipe = SHIPPED
+    sources = load_sources(recipe.sources)
+    for name in SOURCES:
+        if name not in sources:
+            try:
+                sources.update(load_sources([name]))
+            except FileNotFoundError as err:
+                print(f"{name} is left out of the leave-one-source-out test: {err}")
+    for name, data in sources.items():
+        print(f"{name}: {len(data.y)} clips, " + ", ".join(f"{c} {n}" for c, n in zip(*np.unique(data.y, return_counts=True))))
+    print(f"recipe: {recipe.describe()}")
 
-    cross = {"emotify->mirexlike": cross_dataset(args.classifier, emotify, mirexlike, args.seed),
-             "mirexlike->emotify": cross_dataset(args.classifier, mirexlike, emotify, args.seed)}
-    print("cross-data-set macro-F1: " + ", ".join(f"{k} {v:.3f}" for k, v in cross.items()))
+    cv = grouped_cv(recipe, sources, n_repeats=args.repeats, random_state=args.seed)
+    print(f"\n4Q half, artist-grouped 10-fold x {args.repeats}, seed {args.seed}, other sources in every training fold:")
+    print(format_report(recipe.classifier.upper(), cv))
+    print(f"  out of fold: {format_scores(cv)}")
+    y, proba = cv["y"], cv["proba"]
+    plot_reliability(np.tile(y, len(proba)), proba.reshape(-1, proba.shape[-1]), cv["classes"], args.diagram,
+                     title=f"Shipped model, out of fold: 4Q half, artist-grouped 10 x {args.repeats}\n"
+                     f"ECE {cv['mean']['ece']:.3f}, Brier {cv['mean']['brier']:.3f} (mean over repeats)")
+    print(f"reliability diagram: {args.diagram}")
 
-    data = combine([emotify, mirexlike], ["emotify", "mirexlike"])
-    families = data.settings.column_families()
-    result = cross_validate(make_classifier(args.classifier, seed=args.seed, families=families), data.X, data.y,
-                            folds=10, repeats=args.repeats, seed=args.seed, fit_params=fit_params(args.classifier, data.votes))
-    print(format_report(args.classifier.upper(), result))
-    cv = {"folds": 10, "repeats": args.repeats, "seed": args.seed, "groups": None,
-          "mean": result["mean"], "std": result["std"]}
+    loso = leave_one_source_out(recipe, sources, random_state=args.seed)
+    print("\neach source left out (trained on the others):")
+    for name, result in loso.items():
+        print(f"  {name} (trained on {' + '.join(result['trained_on'])}): {format_scores(result)}")
 
-    estimator = make_classifier(args.classifier, seed=args.seed, families=families, probability=True)
-    model = MoodModel.fit(estimator, data, args.classifier, args.seed, cv, fit_params=fit_params(args.classifier, data.votes))
-    model.info["labels"] = f"{args.emotify / 'labels.csv'} (quadrant) + {quadrant_csv} (word norms)"
-    model.info["cross_dataset_macro_f1"] = cross
+    data = training_set(recipe, sources)
+    start = time.monotonic()
+    model = MoodModel.fit(make_estimator(recipe, data.settings.column_families(), random_state=args.seed), data,
+                          recipe.classifier, args.seed, {"folds": 10, "repeats": args.repeats, "seed": args.seed,
+                                                         "groups": "artist (4Q half)", **summary(cv)})
+    model.info.update(recipe=recipe.describe(), labels=" + ".join(recipe.sources),
+                      leave_one_source_out={k: {**summary(v), "trained_on": v["trained_on"]} for k, v in loso.items()})
     model.save(args.output)
-    print(f"model: {args.output} ({len(data.y)} clips, classes {', '.join(model.classes)})")
+    print(f"\nmodel: {args.output} ({len(data.y)} clips, classes {', '.join(model.classes)}, "
+          f"{args.output.stat().st_size / 1e6:.1f} MB, fitted in {time.monotonic() - start:.0f} s)")
 
 
 if __name__ == "__main__":
