@@ -41,14 +41,10 @@ from classify.recipes import (
     load_sources,
     long_tracks,
     make_estimator,
+    summary,
     training_set,
 )
 from moodclass.infra import DEFAULT_CACHE, atomic_write, library_versions
-
-
-def figures(result: dict) -> dict:
-    return {"mean": result["mean"], "std": result["std"],
-            "recall": {c: v["recall"] for c, v in result["per_class"].items()}}
 
 
 def main():
@@ -68,16 +64,16 @@ def main():
         if "4q" in recipe.sources:
             cv = grouped_cv(recipe, sources, n_repeats=args.repeats, random_state=args.seed)
             print(f"  4Q half, artist-grouped 10 x {args.repeats}:  {format_scores(cv)}")
-            out["4q_grouped_cv"] = figures(cv)
+            out["4q_grouped_cv"] = summary(cv)
         for name, result in loso.items():
             print(f"  {name + ' left out':18s} (trained on {' + '.join(result['trained_on'])}):  {format_scores(result)}")
-        out["leave_one_source_out"] = {k: {**figures(v), "trained_on": v["trained_on"]} for k, v in loso.items()}
+        out["leave_one_source_out"] = {k: {**summary(v), "trained_on": v["trained_on"]} for k, v in loso.items()}
         if not args.no_long_tracks:
             tracks = long_tracks(recipe, sources, random_state=args.seed)
             print(f"  4Q clips alone (grouped 5-fold):  {format_scores(tracks['clips'])}")
             print(f"  joined into {tracks['track_seconds']:.0f}-s tracks, {tracks['windows']:.0f} windows each: "
                   f"{format_scores(tracks['tracks'])}")
-            out["long_tracks"] = {k: figures(tracks[k]) for k in ("clips", "tracks")}
+            out["long_tracks"] = {k: summary(tracks[k]) for k in ("clips", "tracks")}
             out["long_tracks"].update(track_seconds=tracks["track_seconds"], windows=tracks["windows"])
         data = training_set(recipe, sources)
         model = MoodModel.fit(make_estimator(recipe, data.settings.column_families(), random_state=args.seed), data,

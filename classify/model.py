@@ -135,10 +135,8 @@ class MoodModel:
 
     def predict_songs(self, windows: Sequence[np.ndarray], settings) -> pd.DataFrame:
         """The mood of each song from the feature rows of its windows (`windows`: one array of
-        rows per song, made with `settings`): the mean of the windows' class probabilities (a
-        regressor's ratings), then the columns of :meth:`predict_moods`."""
-        if not len(windows):
-            return self._moods(np.zeros((0, len(self.targets or self.classes))))
+        rows per song, at least one song, made with `settings`): the mean of the windows' class
+        probabilities (a regressor's ratings), then the columns of :meth:`predict_moods`."""
         outputs = self._outputs(np.vstack(windows), settings)
         ends = np.cumsum([len(w) for w in windows])
         return self._moods(np.array([part.mean(axis=0) for part in np.split(outputs, ends[:-1])]))

@@ -121,19 +121,13 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
                                  song_window=song_window)) if files else {}
     done = [f for f in files if "error" not in records[f]]
     predicted = {}
-    whole = [f for f in done if records[f]["values"] is not None]
-    if whole:
-        X = np.array([records[f]["values"] for f in whole])
-        rows = _rows(model, X, model.settings, path=[str(f) for f in whole],
-                     duration=[records[f]["duration"] for f in whole], windows=[1] * len(whole))
-        predicted.update(zip(whole, rows))
-    songs = [f for f in done if records[f]["values"] is None]
-    if songs:
-        windows = [np.array(records[f]["song_windows"]["values"]) for f in songs]
-        moods = model.predict_songs(windows, model.settings)
-        given = pd.DataFrame({"path": [str(f) for f in songs], "duration": [records[f]["duration"] for f in songs],
-                              "windows": [len(w) for w in windows]})
-        predicted.update(zip(songs, pd.concat([given, moods], axis=1).assign(error=None).to_dict("records")))
+    if done:  # each file's feature rows: the whole file's, or its windows' (then their mean answers)
+        features = [np.array([records[f]["values"]]) if records[f]["values"] is not None
+                    else np.array(records[f]["song_windows"]["values"]) for f in done]
+        given = pd.DataFrame({"path": [str(f) for f in done], "duration": [records[f]["duration"] for f in done],
+                              "windows": [len(x) for x in features]})
+        moods = model.predict_songs(features, model.settings)
+        predicted = dict(zip(done, pd.concat([given, moods], axis=1).assign(error=None).to_dict("records")))
     rows = [e if isinstance(e, dict) else predicted.get(e) or {"path": str(e), "mood": None, "error": records[e]["error"]}
             for e in entries]
     columns = ["path", "duration", "windows", "mood", "error"] + model.output_columns()[1:]

@@ -293,6 +293,13 @@ def _without_groups(data: Dataset, groups) -> Dataset:
                    durations=None if data.durations is None else data.durations[keep])
 
 
+def summary(result: dict) -> dict:
+    """What a model card shows of a :func:`classify.evaluate.score_predictions` result: the
+    mean and std over repeats of each score, and the recall of each class."""
+    return {"mean": result["mean"], "std": result["std"],
+            "recall": {c: round(v["recall"], 3) for c, v in result["per_class"].items()}}
+
+
 def format_scores(result: dict) -> str:
     """One line of a :func:`classify.evaluate.score_predictions` result with probability scores:
     macro-F1, recall per class, Brier score and expected calibration error (with its floor on

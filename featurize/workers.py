@@ -38,25 +38,26 @@ def analyse_file(path: Path, settings: FeatureSettings, min_duration: float,
         clip = Clip(y, settings)
         duration = len(y) / settings.sr
         song = song_window is not None and duration > SONG_FACTOR * song_window
-        parts = {"": None if song else clip_features(clip, settings)[np.newaxis]}
+        values = None if song else clip_features(clip, settings)
+        spans = {}  # (starts, ends, values) of each kind of window asked for
         if windows:
-            parts["windows"] = window_features(clip, settings, window=windows[0], hop=windows[1])
+            spans["windows"] = window_features(clip, settings, window=windows[0], hop=windows[1])
         if song:
-            parts["song_windows"] = window_features(clip, settings, window=song_window, hop=song_window / 2)
+            spans["song_windows"] = window_features(clip, settings, window=song_window, hop=song_window / 2)
     except AudioError as err:
         return {"error": str(err)}
     except Exception as err:  # a clip that breaks an analysis must not stop the run
         return {"error": f"analysis failed: {type(err).__name__}: {err}"}
-    for key, part in parts.items():
-        rows = part if key == "" else part[2]
-        bad = np.zeros((0, 0), bool) if rows is None else ~np.isfinite(rows)
+    checked = [("", values[np.newaxis])] if values is not None else []
+    checked += [(" of a window" if key == "windows" else f" of a {song_window:g}-s window", X)
+                for key, (_, _, X) in spans.items()]
+    for where, rows in checked:
+        bad = ~np.isfinite(rows)
         if bad.any():
             column = settings.columns()[int(np.flatnonzero(bad.any(axis=0))[0])]
-            where = {"": "", "windows": " of a window", "song_windows": f" of a {song_window:g}-s window"}[key]
             return {"error": f"analysis gave a non-finite value{where} (first in {column})"}
-    whole = parts.pop("")
-    record = {"duration": duration, "values": None if whole is None else whole[0].tolist()}
-    for key, (starts, ends, X) in parts.items():
+    record = {"duration": duration, "values": None if values is None else values.tolist()}
+    for key, (starts, ends, X) in spans.items():
         record[key] = {"start": starts.tolist(), "end": ends.tolist(), "values": X.tolist()}
     return record
 

@@ -30,16 +30,9 @@ from classify.recipes import (
     leave_one_source_out,
     load_sources,
     make_estimator,
+    summary,
     training_set,
 )
-
-
-def summary(result: dict) -> dict:
-    """The figures of a :func:`classify.evaluate.score_predictions` result a model card shows."""
-    keep = ("macro_f1", "accuracy", "brier", "ece", "ece_floor")
-    return {"mean": {k: result["mean"][k] for k in keep if k in result["mean"]},
-            "std": {k: result["std"][k] for k in keep if k in result["std"]},
-            "recall": {c: round(v["recall"], 3) for c, v in result["per_class"].items()}}
 
 
 def main():
