@@ -15,7 +15,8 @@ ensemble; ``shipped``: see the README's model card) it prints:
 - each source left out: trained on the recipe's other sources, tested on that one;
 - macro-F1, recall per quadrant, Brier score and expected calibration error (top label, 10
   bins) of the probabilities;
-- long tracks: clips of one quadrant of the 4Q half joined six at a time (3 minutes), judged as
+- long tracks: clips of one quadrant of the 4Q half joined into tracks of at least six (3-4
+  minutes; 7-8 clips with 5 folds of 450 clips), judged as
   ``classify predict`` judges a long file, against the same clips judged alone (artist-grouped
   5-fold);
 - the fitted model's file size and the time ``MoodModel.load`` takes (median of 3).

@@ -20,7 +20,7 @@ Two measures, neither of which ever tests a model on a clip, or an artist, it le
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -57,17 +57,12 @@ class Recipe:
         How its probabilities are calibrated, on 5 inner folds of each training set
         (:class:`sklearn.calibration.CalibratedClassifierCV`); None: the classifier's own
         probabilities (the SVMs' Platt-scaled).
-    params : tuple of (str, value)
-        Settings of the classifiers' Pipelines other than their defaults, as
-        ``set_params`` names them (``('svm_lda__C', 3.0)``); each goes to the Pipeline
-        that has it.
     """
 
     name: str
     sources: tuple
     classifier: str
     calibration: str | None = None
-    params: tuple = ()
 
     def describe(self) -> str:
         return (f"{self.classifier} on {' + '.join(self.sources)}"
@@ -140,17 +135,12 @@ def make_estimator(recipe: Recipe, families: Sequence[str], *, random_state: int
     (``'svm_lda+krr'``) are each calibrated, and their probabilities averaged (a soft vote)."""
     names = recipe.classifier.split("+")
     if len(names) > 1:
-        members = [make_estimator(Recipe(recipe.name, recipe.sources, n, recipe.calibration, recipe.params), families,
-                                  random_state=random_state) for n in names]
+        members = [make_estimator(replace(recipe, classifier=n), families, random_state=random_state) for n in names]
         return VotingClassifier(list(zip(names, members)), voting="soft")
-    pipeline = make_classifier(recipe.classifier, seed=random_state, families=families,
-                               probability=recipe.calibration is None)
-    own = {k: v for k, v in recipe.params if k.split("__")[0] == recipe.classifier}
-    if own:
-        (pipeline.estimator if recipe.calibration is None and hasattr(pipeline, "estimator") else pipeline).set_params(**own)
     if recipe.calibration is None:
-        return pipeline
-    return CalibratedClassifierCV(pipeline, method=recipe.calibration, ensemble=False,
+        return make_classifier(recipe.classifier, seed=random_state, families=families, probability=True)
+    return CalibratedClassifierCV(make_classifier(recipe.classifier, seed=random_state, families=families),
+                                  method=recipe.calibration, ensemble=False,
                                   cv=StratifiedKFold(5, shuffle=True, random_state=random_state))
 
 
@@ -228,8 +218,9 @@ def long_tracks(recipe: Recipe, sources: dict, *, target: str = "4q", clips_per_
 
     Artist-grouped `n_splits`-fold over the target: in each fold the recipe is trained on the
     training clips (with its other sources, less the test fold's artists, as in
-    :func:`grouped_cv`); the test fold's clips of each quadrant, shuffled, are joined
-    `clips_per_track` at a time (the remainder joins the last track) into WAV files. A recipe
+    :func:`grouped_cv`); the test fold's clips of each quadrant, shuffled, are split into
+    ``len // clips_per_track`` tracks of nearly equal size (at least `clips_per_track` clips
+    each), joined into WAV files. A recipe
     that does not learn from the target is trained on its own sources in every fold.
 
     Returns
