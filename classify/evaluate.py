@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import delayed
 from sklearn.base import clone
 from sklearn.metrics import (
     ConfusionMatrixDisplay,
@@ -19,7 +19,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedGroupKFol
 
 from classify.calibration import probability_scores
 from classify.labels import display_name
-from moodclass.infra import atomic_write, progress_bar
+from moodclass.infra import atomic_write, parallel, progress_bar
 
 
 def cv_splits(y: np.ndarray, groups: np.ndarray | None, folds: int, repeats: int,
@@ -81,7 +81,7 @@ def out_of_fold_predictions(estimator, X: np.ndarray, y: np.ndarray, splits: lis
     else:
         predictions = np.full((repeats,) + y.shape, None if y.dtype.kind in "OUS" else np.nan,
                               dtype=object if y.dtype.kind in "OUS" else np.float64)
-    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
+    jobs = parallel(n_jobs, return_as="generator")(
         delayed(_fit_predict)(estimator, X, y, train, test, fit_params, method) for _, train, test in splits
     )
     for (r, _, _), (test, pred) in progress_bar(iterable=zip(splits, jobs), total=len(splits), desc=desc, unit="fit",

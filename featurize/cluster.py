@@ -15,7 +15,7 @@ from itertools import count, islice
 from pathlib import Path
 
 from featurize.features import FeatureSettings
-from featurize.workers import analyse_file
+from featurize.workers import analyse_one
 from moodclass.cluster import dask_client
 
 #: Tasks in flight per worker thread: enough to keep every worker busy between results.
@@ -25,7 +25,7 @@ _malloc_tuned = False
 
 
 def _analyse_on_worker(path: Path, settings: FeatureSettings, min_duration: float) -> dict:
-    """:func:`featurize.workers.analyse_file` in a Dask worker, with glibc's allocator set for large arrays.
+    """:func:`featurize.workers.analyse_one` in a Dask worker, with glibc's allocator set for large arrays.
 
     Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also pins glibc's
     mmap threshold at 128 KiB: every spectrogram is then allocated by mmap and freed back to the
@@ -41,7 +41,7 @@ def _analyse_on_worker(path: Path, settings: FeatureSettings, min_duration: floa
             libc.mallopt(-1, 1 << 28)  # M_TRIM_THRESHOLD: 256 MiB
         except (OSError, AttributeError):  # not glibc: nothing to tune
             pass
-    return analyse_file(path, settings, min_duration)
+    return analyse_one(path, settings, min_duration)
 
 
 def analyse_on_cluster(files: Sequence[Path], settings: FeatureSettings, min_duration: float,

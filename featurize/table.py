@@ -11,6 +11,7 @@ reason) and, while a run is going on, ``NAME.journal`` (one JSON line per finish
 a killed run loses only the clips in flight; the next run folds it into the table).
 """
 
+import glob
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -178,12 +179,29 @@ def read_index(path: str | Path) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=keep)
 
 
+#: The lock files this process holds open: a forked child closes its copies (see writer_lock).
+_held_locks: set = set()
+
+
+def _close_inherited_locks():
+    for f in _held_locks:
+        f.close()
+    _held_locks.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_inherited_locks)
+
+
 @contextmanager
 def writer_lock(table_path: str | Path) -> Iterator[None]:
     """Hold the table's lock file while writing it; a second writer gets a :class:`TableError`.
 
-    The lock (``NAME.lock``, an advisory ``flock``) dies with its process, so a killed run
-    never leaves the table locked. Where ``fcntl`` does not exist (Windows) nothing is locked.
+    The lock (``NAME.lock``, an advisory ``flock``) is held by this process alone and dies
+    with it: forked worker processes close their copy of it at once, so a run killed with
+    ``kill -9`` never leaves the table locked, even while its workers finish a clip. Taking it
+    removes the temporary files (``.NAME.parquet.*.tmp``) of the table's writes that were killed. Where
+    ``fcntl`` does not exist (Windows) nothing is locked.
     """
     p = Path(table_path)
     lock = p.with_name(p.stem + ".lock")
@@ -194,9 +212,14 @@ def writer_lock(table_path: str | Path) -> Iterator[None]:
                 fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise TableError(f"{p} is being written by another featurize run; wait for it to finish") from None
+        _held_locks.add(f)
+        for name in (p.name, errors_path(p).name):  # temporary files of writes that were killed
+            for stale in p.parent.glob(f".{glob.escape(name)}.*.tmp"):
+                stale.unlink(missing_ok=True)
         try:
             yield
         finally:
+            _held_locks.discard(f)
             lock.unlink(missing_ok=True)
 
 

@@ -1,5 +1,6 @@
 """The worker pool: audio files analysed in parallel processes, each result streamed back as it finishes."""
 
+import os
 import signal
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -11,7 +12,7 @@ from threadpoolctl import threadpool_limits
 
 from featurize.audio import AudioError, load_audio
 from featurize.features import Clip, FeatureSettings, clip_features, window_features
-from moodclass.infra import progress_bar
+from moodclass.infra import die_with_parent, progress_bar
 
 #: Clips shorter than this many seconds are recorded as failures.
 DEFAULT_MIN_DURATION = 5.0
@@ -62,9 +63,18 @@ def analyse_file(path: Path, settings: FeatureSettings, min_duration: float,
     return record
 
 
-def _init_worker():
-    # The parent handles Ctrl-C; each worker uses one BLAS thread (the cores are the workers).
+def analyse_one(*args) -> dict:
+    """:func:`analyse_file` with one BLAS thread, as in a worker process: the values are then
+    the same bits whatever the number of jobs (a BLAS call's threads change its last bits)."""
+    with threadpool_limits(1):
+        return analyse_file(*args)
+
+
+def _init_worker(parent: int):
+    # The parent handles Ctrl-C and dies with the workers; each worker uses one BLAS thread
+    # (the cores are the workers).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent)
     threadpool_limits(1)
 
 
@@ -114,7 +124,7 @@ def analyse_files(files: Sequence[Path], settings: FeatureSettings, min_duration
 
             results = analyse_on_cluster(files, settings, min_duration, scheduler)
         elif jobs == 1:
-            results = ((f, analyse_file(f, settings, min_duration, windows, song_window)) for f in files)
+            results = ((f, analyse_one(f, settings, min_duration, windows, song_window)) for f in files)
         else:
             results = _parallel(files, settings, min_duration, jobs, windows, song_window)
         for f, result in results:
@@ -130,7 +140,7 @@ def analyse_files(files: Sequence[Path], settings: FeatureSettings, min_duration
 def _parallel(files, settings, min_duration, jobs, windows, song_window):
     pending = {}
     queue = iter(files)
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(os.getpid(),)) as pool:
         try:
             while True:
                 while len(pending) < 4 * jobs:

@@ -1,0 +1,121 @@
+"""Fault injection: runs killed with ``kill -9`` at random moments, resumed, and compared with a clean run.
+
+What the README promises: a killed run loses at most the clips in flight, leaves nothing
+running and nothing locked, and the next run completes the table with the values a run that
+was never killed gives, at any ``--jobs`` and on a Dask cluster.
+"""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import SR, write_clip
+
+from featurize.demo import synth_clip
+from featurize.features import FeatureSettings
+from featurize.run import featurize
+from featurize.table import read_table, writer_lock
+
+SETTINGS = FeatureSettings()  # the default preset: every descriptor's values compared
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    """32 MP3 clips of 8 s, the table of a run that was never killed (one job), and its path."""
+    root = tmp_path_factory.mktemp("faults")
+    for i in range(32):
+        write_clip(root / "music" / f"c{i:02d}.mp3", synth_clip(f"Q{i % 4 + 1}", 8.0, SR, seed=100 + i))
+    clean = root / "clean.parquet"
+    featurize([root / "music"], output=clean, settings=SETTINGS, jobs=1, progress=False)
+    (root / "labels.csv").write_text("path,quadrant\n" + "".join(f"c{i:02d}.mp3,Q{i % 4 + 1}\n" for i in range(32)))
+    return root / "music", read_table(clean)[0].set_index("path"), clean
+
+
+def _command(music, out, *extra):
+    return [sys.executable, "-m", "featurize", str(music), "-o", str(out), "-q", *extra]
+
+
+def _alive(pgid: int) -> list[int]:
+    """Processes of process group `pgid` that are still running (zombies are dead)."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+def _kill_and_check(proc, out):
+    """kill -9 the run; within seconds none of its processes runs and the table is not locked."""
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while _alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(proc.pid), "worker processes outlived the killed run"
+    if out is not None:
+        with writer_lock(out):  # raises TableError if anything still holds the lock
+            pass
+
+
+def _assert_complete(out, clean):
+    table = read_table(out)[0]
+    assert table["path"].is_unique
+    table = table.set_index("path")
+    assert sorted(table.index) == sorted(clean.index)
+    columns = SETTINGS.columns()
+    np.testing.assert_array_equal(table.loc[clean.index, columns].to_numpy(), clean[columns].to_numpy())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kill -9 and /proc: Linux")
+@pytest.mark.parametrize("extra", [("-j", "2"), ("--scheduler", "local")], ids=["jobs2", "dask-local"])
+def test_killed_at_random_moments_then_resumed(clips, tmp_path, extra):
+    pytest.importorskip("dask.distributed") if "--scheduler" in extra else None
+    music, clean, _ = clips
+    out = tmp_path / "t.parquet"
+    rng = random.Random(f"faults-{extra}")  # the moments are reported by the test id and this seed
+    kills = 0
+    for _ in range(6):
+        proc = subprocess.Popen(_command(music, out, *extra), start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(2.0, 9.0))
+        if proc.poll() is not None:  # finished before the kill: the table is complete
+            assert proc.returncode == 0, proc.stderr.read().decode()
+            break
+        _kill_and_check(proc, out)
+        kills += 1
+    assert kills >= 2, "the runs finished too fast for the kills to test anything"
+    done = subprocess.run(_command(music, out, *extra), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    _assert_complete(out, clean)
+    assert not out.with_name("t.journal").exists() and not out.with_name("t.lock").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary files left behind"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kill -9 and /proc: Linux")
+@pytest.mark.parametrize("command", ["cv", "predict"])
+def test_killed_classify_leaves_no_worker(clips, tmp_path, command):
+    music, _, table = clips
+    if command == "cv":  # long enough to be killed mid-way: 40 repeats of the forest on 2 joblib workers
+        args = ["cv", "--features", str(table), "--labels", str(table.parent / "labels.csv"), "--classifiers", "rf",
+                "--repeats", "40", "--folds", "4", "--report-dir", str(tmp_path / "r")]
+    else:
+        args = ["predict", str(music)]
+    proc = subprocess.Popen([sys.executable, "-m", "classify", *args, "-j", "2", "-q"], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    while len(_alive(proc.pid)) < 3 and time.monotonic() < deadline:  # the command and its two workers
+        time.sleep(0.2)
+    assert proc.poll() is None, f"{command} ended before its workers started: {proc.stderr.read().decode()}"
+    time.sleep(2.0)  # the workers at work
+    assert proc.poll() is None
+    _kill_and_check(proc, None)
