@@ -88,7 +88,7 @@ def main():
                    help="also featurize the whole folder on a Dask LocalCluster (needs the dask extra)")
     args = p.parse_args()
 
-    files, _ = find_audio([args.audio])
+    files, _, _ = find_audio([args.audio])
     picked = files[:: max(1, len(files) // args.clips)][: args.clips]
     settings, mood = FeatureSettings(families=CLASSIC_FAMILIES), FeatureSettings()
     print(f"{len(picked)} clips of {args.audio}, one process, after a warm-up clip")

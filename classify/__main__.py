@@ -19,7 +19,7 @@ from classify.report import check_report_folder, write_report
 from featurize.workers import DEFAULT_MIN_DURATION
 from moodclass import arguments
 from moodclass.errors import MoodclassError, UsageError
-from moodclass.infra import DEFAULT_CACHE, library_versions
+from moodclass.infra import DEFAULT_CACHE, library_versions, path_text
 
 COMMANDS = ("cv", "train", "predict")
 
@@ -359,12 +359,12 @@ def run_predict(args: argparse.Namespace) -> int:
               f"clips: each one's mood is the mean of its {model.clip_seconds:.0f}-s windows every {model.clip_seconds / 2:.0f} s "
               "(column 'windows'; --whole-files judges them whole)", file=sys.stderr)
     if skipped:
-        shown = ", ".join(str(p) for p in skipped[:20])
+        shown = ", ".join(path_text(p) for p in skipped[:20])
         print(f"files skipped, not audio by their ending: {len(skipped)} ({shown}"
               f"{f' and {len(skipped) - 20} more' if len(skipped) > 20 else ''})", file=sys.stderr)
     print(format_predictions(predictions, args.format))
     if args.report:
-        page = write_report(predictions, args.report, title=f"Moods of {', '.join(map(str, args.paths))}"[:200])
+        page = write_report(predictions, args.report, title=f"Moods of {', '.join(map(path_text, args.paths))}"[:200])
         print(f"report: {page} (open it in a browser)", file=sys.stderr)
     failed = df["mood"].isna()
     if failed.any() and args.format == "table":

@@ -71,18 +71,20 @@ def is_foreign(path: str | Path) -> bool:
     return parquet and not is_feature_table(path)  # a damaged table of ours is reported as such
 
 
-def read_foreign(path: str | Path) -> tuple[pd.DataFrame, ForeignFeatures, list[str]]:
+def read_foreign(path: str | Path, *, drop_incomplete: bool = True) -> tuple[pd.DataFrame, ForeignFeatures, list[str]]:
     """A foreign feature table: its rows with ``path`` (and ``track_id``) first, its features, notes.
 
     FMA's ``features.csv`` (three header rows: feature, statistics, number; track ids first)
     gets columns ``feature_statistics_number`` and ``track_id``; any other CSV or Parquet file
     gets its first id column (:data:`ROW_ID_COLUMNS`) as ``path``, and every other numeric column
-    as a feature. Rows with a missing feature value are left out, and said so.
+    as a feature. Rows with a missing or infinite feature value are left out, and said so
+    (with ``drop_incomplete=False`` they stay, for the caller to report each one).
 
     Raises
     ------
     TableError
-        With one line saying what is wrong with the file.
+        With one line saying what is wrong with the file: unreadable, no rows, no id or
+        numeric column, or two rows with one id (which of them would the labels belong to?).
     """
     path = Path(path)
     if not path.is_file():
@@ -111,15 +113,22 @@ def read_foreign(path: str | Path) -> tuple[pd.DataFrame, ForeignFeatures, list[
     skip = {id_col, lower.get("track_id")} | {lower[c] for c in NOT_FEATURES if c in lower}
     names = [c for c in df.columns if c not in skip and pd.api.types.is_numeric_dtype(df[c])
              and not pd.api.types.is_bool_dtype(df[c])]
+    if table.empty:
+        raise TableError(f"{path}: the table has no rows")
     if not names:
         raise TableError(f"{path}: no numeric feature columns")
+    twice = table["path"][table["path"].duplicated()].unique()
+    if len(twice):
+        raise TableError(f"{path}: {len(twice)} ids name more than one row (e.g. {twice[0]!r} in column '{id_col}'): "
+                         "give each row its own id")
     values = df[names].to_numpy(dtype=np.float64)
     finite = np.isfinite(values).all(axis=1)
     notes = [f"features: {path} ({layout}, {len(df)} rows, {len(names)} numeric columns, rows named by '{id_col}')"]
-    if not finite.all():
+    if not finite.all() and drop_incomplete:
         notes.append(f"rows with a missing or infinite feature, left out: {int((~finite).sum())}")
-    table = pd.concat([table, pd.DataFrame(values, columns=[str(c) for c in names])], axis=1)[finite]
-    table = table.reset_index(drop=True)
+    table = pd.concat([table, pd.DataFrame(values, columns=[str(c) for c in names])], axis=1)
+    if drop_incomplete:
+        table = table[finite].reset_index(drop=True)
     table.attrs["id_column"] = id_col  # a labels CSV may name the rows by the same column
     return table, ForeignFeatures(path.name, layout, tuple(str(c) for c in names)), notes
 

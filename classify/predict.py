@@ -17,6 +17,7 @@ from featurize.features import FeatureSettings
 from featurize.table import read_table
 from featurize.workers import DEFAULT_MIN_DURATION, analyse_files
 from moodclass.errors import UsageError
+from moodclass.infra import path_text
 
 
 @dataclass
@@ -103,16 +104,18 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
                              f"({model.settings.source}) and cannot compute them from audio; give a CSV or Parquet "
                              "table with the same columns")
         try:
-            found, passed_over = audio_under(given)
+            found, passed_over, unreadable = audio_under(given)
         except FileNotFoundError:
-            entries.append({"path": str(given), "mood": None, "error": "no such file or folder"})
+            entries.append({"path": path_text(given), "mood": None, "error": "no such file or folder"})
             continue
         if Path(given).is_dir():
             skipped += passed_over
         else:
-            entries += [{"path": str(f), "mood": None, "error": f"not an audio file by its ending ('{f.suffix}'); "
+            entries += [{"path": path_text(f), "mood": None, "error": f"not an audio file by its ending ('{f.suffix}'); "
                          f"endings read: {', '.join(sorted(AUDIO_EXTENSIONS))}"} for f in passed_over]
         entries += found
+        entries += [{"path": path_text(d), "mood": None, "error": "cannot read this folder: permission denied or a read "
+                     "error; its files were not classified"} for d in unreadable]
     if not entries:
         raise FileNotFoundError(f"no audio files under {', '.join(map(str, paths))}")
     files = list(dict.fromkeys(e for e in entries if isinstance(e, Path)))
@@ -124,11 +127,11 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
     if done:  # each file's feature rows: the whole file's, or its windows' (then their mean answers)
         features = [np.array([records[f]["values"]]) if records[f]["values"] is not None
                     else np.array(records[f]["song_windows"]["values"]) for f in done]
-        given = pd.DataFrame({"path": [str(f) for f in done], "duration": [records[f]["duration"] for f in done],
+        given = pd.DataFrame({"path": [path_text(f) for f in done], "duration": [records[f]["duration"] for f in done],
                               "windows": [len(x) for x in features]})
         moods = model.predict_songs(features, model.settings)
         predicted = dict(zip(done, pd.concat([given, moods], axis=1).assign(error=None).to_dict("records")))
-    rows = [e if isinstance(e, dict) else predicted.get(e) or {"path": str(e), "mood": None, "error": records[e]["error"]}
+    rows = [e if isinstance(e, dict) else predicted.get(e) or {"path": path_text(e), "mood": None, "error": records[e]["error"]}
             for e in entries]
     columns = ["path", "duration", "windows", "mood", "error"] + model.output_columns()[1:]
     windows = None
@@ -136,7 +139,7 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
         parts = []
         for f in done:
             w = records[f]["windows"]
-            parts += _rows(model, np.array(w["values"]), model.settings, path=[str(f)] * len(w["start"]),
+            parts += _rows(model, np.array(w["values"]), model.settings, path=[path_text(f)] * len(w["start"]),
                            start=w["start"], end=w["end"])
         windows = pd.DataFrame(parts, columns=["path", "start", "end"] + columns[3:])
     return Predictions(pd.DataFrame(rows, columns=columns), windows, skipped, list(model.classes))
@@ -147,14 +150,20 @@ def _foreign_rows(model: MoodModel, path) -> list[dict]:
     if model.takes_audio:
         raise SettingsMismatchError(f"{path}: features computed elsewhere; the model was trained on featurize's "
                                     "and refuses them (train one on this kind of table: classify train --features FILE)")
-    table, features, _ = read_foreign(path)
+    table, features, _ = read_foreign(path, drop_incomplete=False)
     missing = [c for c in model.feature_columns if c not in features.names]
     if missing:
         raise SettingsMismatchError(f"{path} lacks {len(missing)} of the model's feature columns (e.g. {missing[0]}): "
                                     "the model refuses it")
     X = table[model.feature_columns].to_numpy(dtype=np.float64)
-    return _rows(model, X, model.settings, path=table["path"].tolist(),
-                 duration=[np.nan] * len(table), windows=[1] * len(table))
+    finite = np.isfinite(X).all(axis=1)
+    rows = _rows(model, X[finite], model.settings, path=table["path"][finite].tolist(),
+                 duration=[np.nan] * int(finite.sum()), windows=[1] * int(finite.sum())) if finite.any() else []
+    answers = iter(rows)  # every row in, in its order: its answer, or why it has none
+    return [next(answers) if ok else
+            {"path": p, "mood": None, "error": "a missing or infinite feature value "
+             f"(first in {model.feature_columns[int(np.flatnonzero(~np.isfinite(x))[0])]}): not classified"}
+            for p, ok, x in zip(table["path"], finite, X)]
 
 
 def _rows(model, X, settings, **columns):

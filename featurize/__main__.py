@@ -20,7 +20,7 @@ EXAMPLES = """examples:
   python -m featurize music/ --features classic,mfcc,key --stats mean,std,skew
   python -m featurize --download fma_small data/     fetch and unpack fma_small.zip and fma_metadata.zip
 
-exit status: 0 all clips analysed, 1 some clips failed (listed, and kept in NAME.errors.csv),
+exit status: 0 all clips analysed, 1 some clips or folders failed (listed; clips kept in NAME.errors.csv),
 2 nothing could be done (bad arguments, no audio, mismatched table), 130 interrupted."""
 
 
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     report(summary)
     if summary.interrupted:
         return 130
-    return 1 if summary.errors else 0
+    return 1 if summary.errors or summary.unreadable else 0
 
 
 def report(summary: RunSummary) -> None:
@@ -130,6 +130,9 @@ def report(summary: RunSummary) -> None:
         print(f"  removed, their files being gone: {summary.removed}")
     if summary.ignored_files:
         print(f"  files ignored, not audio by their ending: {summary.ignored_files}")
+    for folder in summary.unreadable:
+        print(f"  FAILED {folder}: cannot read this folder (permission denied or a read error); its clips were not "
+              "searched, and those already in the table are kept")
     for path, reason in summary.failed:
         print(f"  FAILED {path}: {reason}")
     if summary.skipped_failed:

@@ -1,6 +1,7 @@
 """Finding audio files in folders and decoding them to mono at a fixed rate."""
 
 import os
+import stat
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ class AudioError(MoodclassError):
     """A file that cannot be analysed; the message is the reason, for the error table."""
 
 
-def find_audio(paths: Iterable[str | Path]) -> tuple[list[Path], int]:
+def find_audio(paths: Iterable[str | Path]) -> tuple[list[Path], int, list[Path]]:
     """Audio files under the given files or folders, sorted, as found (symbolic links not resolved).
 
     Parameters
@@ -35,22 +36,26 @@ def find_audio(paths: Iterable[str | Path]) -> tuple[list[Path], int]:
         Absolute paths of the audio files as found under `paths`, sorted, without duplicates.
     ignored : int
         Number of files skipped because their ending is not an audio one.
+    unreadable : list of Path
+        Folders under `paths` that could not be searched (no permission, a read error).
 
     Raises
     ------
     FileNotFoundError
         If one of `paths` does not exist.
     """
-    files, ignored = set(), 0
+    files, ignored, unreadable = set(), 0, set()
     for p in paths:
-        found, skipped = audio_under(p)
+        found, skipped, failed = audio_under(p)
         files.update(found)
+        unreadable.update(failed)
         ignored += len(skipped)
-    return sorted(files), ignored
+    return sorted(files), ignored, sorted(unreadable)
 
 
-def audio_under(path: str | Path) -> tuple[list[Path], list[Path]]:
-    """The audio files at or under one file or folder, and the files skipped for their ending.
+def audio_under(path: str | Path) -> tuple[list[Path], list[Path], list[Path]]:
+    """The audio files at or under one file or folder, the files skipped for their ending, and
+    the folders that could not be searched.
 
     Symbolically linked folders are searched too, each real folder once, so a link that points
     back up the tree does not loop. A link to nothing is listed like any file (it then fails to
@@ -62,6 +67,8 @@ def audio_under(path: str | Path) -> tuple[list[Path], list[Path]]:
         Absolute paths as found, sorted.
     skipped : list of Path
         Files whose ending is not an audio one, sorted.
+    unreadable : list of Path
+        Folders that could not be listed (no permission, a read error), sorted.
 
     Raises
     ------
@@ -73,9 +80,10 @@ def audio_under(path: str | Path) -> tuple[list[Path], list[Path]]:
         raise FileNotFoundError(f"{p}: no such file or folder")
     if not p.is_dir():
         p = Path(os.path.abspath(p))
-        return ([p], []) if p.suffix.lower() in AUDIO_EXTENSIONS else ([], [p])
-    files, skipped, visited = [], [], set()
-    for dirpath, dirnames, filenames in os.walk(os.path.abspath(p), followlinks=True):
+        return ([p], [], []) if p.suffix.lower() in AUDIO_EXTENSIONS else ([], [p], [])
+    files, skipped, visited, unreadable = [], [], set(), []
+    for dirpath, dirnames, filenames in os.walk(os.path.abspath(p), followlinks=True,
+                                                onerror=lambda err: unreadable.append(Path(err.filename))):
         real = os.path.realpath(dirpath)
         if real in visited:  # a linked folder already searched: a loop, or two links to one folder
             dirnames[:] = []
@@ -86,7 +94,7 @@ def audio_under(path: str | Path) -> tuple[list[Path], list[Path]]:
             if not name.startswith("."):
                 is_audio = Path(name).suffix.lower() in AUDIO_EXTENSIONS
                 (files if is_audio else skipped).append(Path(dirpath) / name)
-    return sorted(files), sorted(skipped)
+    return sorted(files), sorted(skipped), sorted(unreadable)
 
 
 def load_audio(path: str | Path, sr: int, min_duration: float = 0.0) -> np.ndarray:
@@ -110,13 +118,19 @@ def load_audio(path: str | Path, sr: int, min_duration: float = 0.0) -> np.ndarr
         With the reason: unreadable, empty, not decodable, too short or silent.
     """
     try:
-        if os.path.getsize(path) == 0:
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode):  # a FIFO would block the run, a device never end
+            raise AudioError("not a regular file (a pipe, socket or device): not read")
+        if status.st_size == 0:
             raise AudioError("empty file (0 bytes)")
-        with _native_stderr_silenced(), sf.SoundFile(path) as f:
+        if not os.access(path, os.R_OK):  # libsndfile would only say "System error"
+            raise PermissionError
+        # As bytes: soundfile encodes a str as UTF-8, which fails for names that are not UTF-8.
+        with _native_stderr_silenced(), sf.SoundFile(os.fsencode(path)) as f:
             native_sr = f.samplerate
             y = f.read(dtype="float32", always_2d=True)
     except PermissionError:
-        raise AudioError("cannot read: permission denied") from None
+        raise AudioError("cannot read: permission denied; make the file readable (chmod +r)") from None
     except (sf.LibsndfileError, RuntimeError, ValueError) as err:
         raise AudioError(f"cannot decode: not audio in a supported format, or corrupt (libsndfile: {_libsndfile_reason(err)})") from None
     except OSError as err:

@@ -18,7 +18,7 @@ from featurize.features import FeatureSettings
 from featurize.table import Journal, journal_path, writer_lock
 from featurize.workers import DEFAULT_MIN_DURATION, analyse_files
 from moodclass.errors import MoodclassError
-from moodclass.infra import DEFAULT_CACHE, library_versions
+from moodclass.infra import DEFAULT_CACHE, library_versions, path_text
 
 _GENERIC_NAMES = {"audio", "music", "clips", "songs", "tracks", "mp3", "wav", "data", "files"}
 
@@ -30,7 +30,7 @@ class NoAudioError(MoodclassError):
 @dataclass
 class RunSummary:
     """What a run did: `failed` lists this run's failures (path, reason), `errors` counts all
-    the clips in the error table."""
+    the clips in the error table, `unreadable` the folders that could not be searched."""
 
     table: Path
     rows: int = 0
@@ -39,6 +39,7 @@ class RunSummary:
     removed: int = 0
     ignored_files: int = 0
     skipped_failed: int = 0
+    unreadable: list = field(default_factory=list)
     failed: list = field(default_factory=list)
     errors: int = 0
     interrupted: bool = False
@@ -103,8 +104,8 @@ def featurize(paths: Sequence[str | Path], output: str | Path | None = None, set
     """
     start = time.monotonic()
     settings = settings or FeatureSettings()
-    files, ignored = find_audio(paths)
-    if not files:
+    files, ignored, unreadable = find_audio(paths)
+    if not files and not unreadable:
         kinds = ", ".join(sorted(e.lstrip(".") for e in AUDIO_EXTENSIONS))
         raise NoAudioError(f"no audio files ({kinds}) under {', '.join(map(str, paths))}")
     root = common_root(paths)
@@ -112,13 +113,17 @@ def featurize(paths: Sequence[str | Path], output: str | Path | None = None, set
     if metadata_dir is None:
         metadata_dir = fma.find_metadata(root)
     tracks = fma.read_tracks(metadata_dir) if metadata_dir else None
-    header = {"settings": settings.to_dict(), "root": str(root)}
+    header = {"settings": settings.to_dict(), "root": path_text(root)}
     with writer_lock(output):  # one run at a time may write a table
         journal = Journal(journal_path(output))
         done, failed = bookkeeping.resume(journal, output, header, settings, overwrite)
-        rel = {f: f.relative_to(root).as_posix() for f in files}
+        rel = {f: path_text(f.relative_to(root).as_posix()) for f in files}
         current = {rel[f]: bookkeeping.file_state(f) for f in files}
-        summary = RunSummary(table=output, ignored_files=ignored)
+        hidden = [path_text(d.relative_to(root).as_posix()) + "/" for d in unreadable]
+        hidden = ["" if h == "./" else h for h in hidden]  # "": the root itself
+        # The clips of a folder that cannot be read now are not gone: their rows and failures stay.
+        current.update({p: state for p, state in (done | failed).items() if p.startswith(tuple(hidden))})
+        summary = RunSummary(table=output, ignored_files=ignored, unreadable=hidden)
         todo = bookkeeping.plan(files, rel, current, done, failed, retry_failed, summary)
         try:
             for f, result in analyse_files(todo, settings, min_duration, jobs, progress, scheduler):

@@ -31,6 +31,22 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+def path_text(path: str | os.PathLike) -> str:
+    """`path` as text that can be written anywhere (UTF-8 tables, CSV, JSON, a terminal).
+
+    A file name whose bytes are not UTF-8 (common in libraries copied from other systems;
+    Python reads them as lone surrogates, which no UTF-8 file can hold) shows each such byte
+    as ``\\xNN``, as ``ls -b`` does: ``caf\\xe9.mp3`` for the Latin-1 name ``café.mp3``.
+    Every other name is returned as it is.
+    """
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    return text
+
+
 def die_with_parent(parent_pid: int) -> None:
     """Have this worker process killed as soon as `parent_pid`, the run that started it, dies.
 

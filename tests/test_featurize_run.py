@@ -58,9 +58,9 @@ def test_file_without_read_permission_is_reported(tmp_path):
 
 
 def test_find_audio_skips_other_endings(bad_folder):
-    files, ignored = find_audio([bad_folder])
+    files, ignored, unreadable = find_audio([bad_folder])
     assert files == sorted(files) and all(f.is_absolute() for f in files)
-    assert "notes.txt" not in {f.name for f in files} and ignored == 1
+    assert "notes.txt" not in {f.name for f in files} and ignored == 1 and unreadable == []
     assert len(files) == 2 + len(BAD_REASONS)
 
 
@@ -269,7 +269,7 @@ def test_symlinked_files_and_folders_keep_the_paths_they_are_found_at(tmp_path):
     assert sorted(table["path"]) == ["album/b.wav", "first.mp3"]
     errors = read_errors(out)
     assert errors["path"].tolist() == ["gone.mp3"] and "cannot read" in errors["reason"].iloc[0]
-    files, _ = find_audio([links])
+    files, _, _ = find_audio([links])
     assert [f.name for f in files] == ["b.wav", "first.mp3", "gone.mp3"] and all(str(f).startswith(str(links)) for f in files)
 
 
