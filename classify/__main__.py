@@ -8,18 +8,20 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
 from classify.dataset import load_dataset
 from classify.evaluate import cross_validate, format_report, plot_confusion, write_json
 from classify.labels import QUADRANT_NAMES
 from classify.model import DEFAULT_MODEL, MODEL_SUFFIX, ModelFileError, MoodModel, SettingsMismatchError
-from classify.pipelines import CLASSIFIERS, DEFAULT_CLASSIFIERS, fit_params, make_classifier
-from classify.predict import format_predictions, predict_paths
+from classify.pipelines import CLASSIFIERS, DEFAULT_CLASSIFIERS, fit_params, make_classifier, minimum_clips
+from classify.predict import MIN_HOP, format_predictions, predict_paths
 from classify.regression import REGRESSORS, cross_validate_regression, format_regression_report, make_regressor
-from classify.report import check_report_folder, write_report
+from classify.report import MARKER, check_report_folder, write_report
 from featurize.workers import DEFAULT_MIN_DURATION
 from moodclass import arguments
-from moodclass.errors import MoodclassError, UsageError
-from moodclass.infra import DEFAULT_CACHE, library_versions, path_text
+from moodclass.errors import MoodclassError, UsageError, disk_problem
+from moodclass.infra import DEFAULT_CACHE, check_writable, library_versions, path_text
 
 COMMANDS = ("cv", "train", "predict")
 
@@ -53,9 +55,9 @@ def _common(p):
                    help="'folder' (parent folder names, the default), 'fma-echonest', or a CSV keyed by path or "
                    "track_id with a class column or valence and arousal columns")
     p.add_argument("--label-column", metavar="NAME", help="the CSV's class column (default: quadrant, label, class, ...)")
-    p.add_argument("--valence-threshold", type=float, metavar="V",
+    p.add_argument("--valence-threshold", type=arguments.finite_float, metavar="V",
                    help="valence at or above V is positive (default: the scale's midpoint; 0.5 for Echonest)")
-    p.add_argument("--arousal-threshold", type=float, metavar="A",
+    p.add_argument("--arousal-threshold", type=arguments.finite_float, metavar="A",
                    help="arousal (energy) at or above A is high (default: the scale's midpoint; 0.5 for Echonest)")
     p.add_argument("--votes", default="auto", metavar="SPEC",
                    help="each class's votes per clip (counts, or shares) in the labels CSV, for the classifiers that "
@@ -114,8 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"shorter clips get an error (default: {DEFAULT_MIN_DURATION:g} s)")
     pred.add_argument("--timeline", type=arguments.float_at_least(0), metavar="SECONDS",
                       help="also the mood of windows of this length, over each file (from one decode)")
-    pred.add_argument("--hop", type=arguments.float_at_least(0), metavar="SECONDS",
-                      help="step between window starts (default: half the --timeline window)")
+    pred.add_argument("--hop", type=arguments.float_at_least(MIN_HOP), metavar="SECONDS",
+                      help=f"step between window starts, {MIN_HOP:g} s or more (default: half the --timeline window)")
     pred.add_argument("--whole-files", action="store_true",
                       help="judge every file from its whole length; by default a file longer than 1.5 times the "
                       "model's training clips (30 s for the shipped model) gets the mean probabilities of windows "
@@ -163,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into a command that stopped reading (| head)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as err:
+        if disk_problem(err) is None:  # not the disk's state: a bug
+            raise
+        print(f"classify: error: {disk_problem(err)}", file=sys.stderr)
+        return 2
 
 
 def _dataset(args, targets=None):
@@ -175,6 +182,9 @@ def _dataset(args, targets=None):
     if args.labels == "folder" and not set(dataset.y) <= set(QUADRANT_NAMES):
         print(f"note: the classes are the clips' folder names ({', '.join(sorted(set(dataset.y)))}); "
               "for mood labels give --labels FILE.csv")
+    if dataset.n_folds(args.folds) < 2:
+        raise UsageError(f"--groups {args.groups}: every labelled clip is in one group; cross-validation needs two "
+                         "or more (choose another --groups column)")
     if dataset.n_folds(args.folds) < args.folds:
         args.folds = dataset.n_folds(args.folds)
         # One group per fold: every repeat would split the clips the same way.
@@ -203,6 +213,25 @@ def _fits_on(scheduler):
         yield
 
 
+def _check_enough(args, dataset, names, *, final_fit=False):
+    """Refuse, before any fit, classifiers the folds would leave with too few training clips."""
+    classes, counts = np.unique(dataset.y, return_counts=True)
+    for name in names:
+        per_class, total = minimum_clips(name, probability=final_fit, tune=args.tune)
+        # A test fold holds at most ceil(n / folds) of n clips; with groups, about as many.
+        fewest = counts if final_fit else counts - -(-counts // args.folds)
+        clips = len(dataset.y) if final_fit else len(dataset.y) - -(-len(dataset.y) // args.folds)
+        short = [f"{c} ({n})" for c, n in zip(classes, fewest) if n < per_class]
+        if short:
+            raise UsageError(f"{name} needs {per_class} training clips of each class, and "
+                             f"{'the data have' if final_fit else 'a training fold would have'} fewer of "
+                             f"{', '.join(short)}: label more clips{'' if final_fit else ', use fewer --folds'}, "
+                             "or choose another classifier")
+        if clips < total:
+            raise UsageError(f"{name} needs {total} training clips, and a training fold would have {clips}: "
+                             "label more clips, or choose another classifier")
+
+
 def _evaluate(args, dataset, name):
     start = time.monotonic()
     estimator = make_classifier(name, seed=args.seed, families=dataset.settings.column_families(), tune=args.tune,
@@ -224,7 +253,9 @@ def run_cv(args: argparse.Namespace) -> int:
         if n not in CLASSIFIERS:
             raise UsageError(f"unknown classifier {n!r}; choose from {', '.join(CLASSIFIERS)}")
     dataset = _dataset(args)
+    _check_enough(args, dataset, names)
     repeats = _repeats(args)
+    out = _report_dir(args, dataset.table.stem + (f"-by-{args.groups}" if args.groups else ""))
     scheme = ("stratified group" if dataset.groups is not None else "stratified") + f" {args.folds}-fold"
     print(f"cross-validation: {scheme} x {repeats} repeats, seed {args.seed}"
           f"{', nested grid search' if args.tune else ''}{f', {args.select} columns selected' if args.select else ''}; "
@@ -232,10 +263,6 @@ def run_cv(args: argparse.Namespace) -> int:
     report = {"features": str(dataset.table), "labels": args.labels, "groups": args.groups, "folds": args.folds,
               "repeats": repeats, "seed": args.seed, "tuned": args.tune, "select": args.select, "n_clips": len(dataset.y),
               "feature_settings": dataset.settings.to_dict(), "versions": library_versions(), "classifiers": {}}
-    out = args.report_dir or DEFAULT_CACHE / "reports" / (dataset.table.stem + (f"-by-{args.groups}" if args.groups else ""))
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--report-dir {out}: a file, not a folder; name a folder for report.json and the figures")
-    out.mkdir(parents=True, exist_ok=True)
     for name in names:
         result = _evaluate(args, dataset, name)
         report["classifiers"][name] = result
@@ -247,6 +274,15 @@ def run_cv(args: argparse.Namespace) -> int:
     write_json(report, out / "report.json")
     print(f"report: {out / 'report.json'}, confusion matrices: {out}/confusion_*.png")
     return 0
+
+
+def _report_dir(args, name: str) -> Path:
+    """The cv report's folder, checked before any work: new, empty or a report of ours, writable."""
+    out = check_report_folder(args.report_dir or DEFAULT_CACHE / "reports" / name, "--report-dir")
+    check_writable(out / "report.json", "--report-dir")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).touch()
+    return out
 
 
 def _targets(args) -> list[str]:
@@ -278,14 +314,11 @@ def run_regression_cv(args: argparse.Namespace) -> int:
     report = {"features": str(dataset.table), "labels": args.labels, "targets": targets, "groups": args.groups,
               "folds": args.folds, "repeats": repeats, "seed": args.seed, "n_clips": len(dataset.y),
               "feature_settings": dataset.settings.to_dict(), "versions": library_versions(), "regressors": {}}
-    out = args.report_dir or DEFAULT_CACHE / "reports" / (dataset.table.stem + "-" + "-".join(targets))
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--report-dir {out}: a file, not a folder; name a folder for report.json")
+    out = _report_dir(args, dataset.table.stem + "-" + "-".join(targets))
     for name in REGRESSORS:
         result = _evaluate_regressor(args, dataset, name)
         report["regressors"][name] = result
         print(format_regression_report(name.upper(), result) + f"\n  ({result['seconds']:.1f} s)\n")
-    out.mkdir(parents=True, exist_ok=True)
     write_json(report, out / "report.json")
     print(f"report: {out / 'report.json'}")
     return 0
@@ -295,11 +328,19 @@ def run_train(args: argparse.Namespace) -> int:
     if args.output is not None and args.output.is_dir():
         raise ModelFileError(f"-o {args.output}: a folder; name the model file to write, e.g. "
                              f"{args.output / ('mood' + MODEL_SUFFIX)}")
+    if args.output is not None and args.output.suffix != MODEL_SUFFIX:
+        raise ModelFileError(f"-o {args.output}: models are saved as {MODEL_SUFFIX} files (skops, which loads nothing "
+                             f"that could run code); name it {args.output.with_suffix(MODEL_SUFFIX)}")
     targets = _targets(args) if args.target else None
     dataset = _dataset(args, targets)
     name = args.regressor if targets else args.classifier
+    if not targets:
+        _check_enough(args, dataset, [name], final_fit=True)
+        if not args.no_cv:
+            _check_enough(args, dataset, [name])
     label_name = args.labels if args.labels in ("folder", "fma-echonest") else Path(args.labels).stem
     output = args.output or DEFAULT_CACHE / "models" / f"{dataset.table.stem}-{label_name}-{name}{MODEL_SUFFIX}"
+    check_writable(output, "-o")
     _check_model_replaceable(output, str(args.labels), targets or sorted(set(dataset.y)), args.overwrite)
     cv_scores = None
     if not args.no_cv:

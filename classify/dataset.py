@@ -194,6 +194,9 @@ def load_dataset(table_path: str | Path | None = None, labels: str | Path = "fol
             metadata_dir = fma.find_metadata(metadata["root"])
 
     extra = table
+    if labels not in ("folder", "fma-echonest") and Path(labels).is_dir():
+        raise LabelError(f"--labels {labels}: a folder; give a CSV file of labels, or 'folder' for the clips' "
+                         "parent folder names")
     if labels == "folder":
         y = folder_labels(table["path"])
         messages.append(f"labels: parent folder names ({int(y.notna().sum())} of {len(table)} clips in a folder)")
@@ -222,6 +225,11 @@ def load_dataset(table_path: str | Path | None = None, labels: str | Path = "fol
         target_values = numbers.to_numpy()
     if not labelled.any():
         raise LabelError(f"no clip of {table_path} ({len(table)} clips) got a label; {messages[-1]}")
+    if target_values is not None:
+        constant = [t for t, column in zip(targets, target_values[labelled].T) if np.ptp(column) == 0]
+        if constant:
+            raise LabelError(f"--target {', '.join(constant)}: the same value for every labelled clip: nothing to learn "
+                             "(an R² would mean nothing); choose columns that vary")
     if not labelled.all():
         messages.append(f"clips without a label, left out: {int((~labelled).sum())}")
 

@@ -229,14 +229,23 @@ class MoodModel:
         if unknown:
             raise ModelFileError(f"{path}: holds types a mood model never holds ({', '.join(unknown[:3])}); "
                                  "refused, nothing in it was run")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # version skew is reported below, in one line
-            payload = skops.io.load(path, trusted=untrusted)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # version skew is reported below, in one line
+                payload = skops.io.load(path, trusted=untrusted)
+        except Exception as err:  # a damaged file of trusted types (e.g. an array header that lies)
+            raise ModelFileError(f"{path}: damaged, or not a model written by `classify train` "
+                                 f"({type(err).__name__}: {err}); train it again") from None
         if not isinstance(payload, dict) or not _PAYLOAD_KEYS <= set(payload):
             raise ModelFileError(f"{path}: a skops file, but not a model written by `classify train`")
-        foreign = payload["settings"].get("foreign", False)
-        settings = (ForeignFeatures if foreign else FeatureSettings).from_dict(payload["settings"])
-        model = cls(payload["estimator"], settings, payload["feature_columns"], payload["classes"], payload["info"])
+        try:
+            foreign = payload["settings"].get("foreign", False)
+            settings = (ForeignFeatures if foreign else FeatureSettings).from_dict(payload["settings"])
+            model = cls(payload["estimator"], settings, payload["feature_columns"], payload["classes"], payload["info"])
+            _check_contents(model)
+        except (AttributeError, KeyError, TypeError, ValueError, MoodclassError) as err:
+            raise ModelFileError(f"{path}: its contents are not a model's ({type(err).__name__}: {err}); "
+                                 "train it again") from None
         if not foreign and model.settings.version != FEATURE_SET_VERSION:
             raise SettingsMismatchError(
                 f"{path} was trained on features of feature-set version {model.settings.version}; this code computes "
@@ -247,6 +256,21 @@ class MoodModel:
             warnings.warn(f"{path} was trained with scikit-learn {trained}, this is {current}: "
                           "retrain it if predictions look wrong", stacklevel=2)
         return model
+
+
+def _check_contents(model: "MoodModel") -> None:
+    """Raise ValueError where a model's parts disagree (a file edited or put together by hand)."""
+    estimator = model.estimator
+    if not hasattr(estimator, "predict"):
+        raise ValueError(f"the estimator is a {type(estimator).__name__}, which cannot predict")
+    if not isinstance(model.feature_columns, list) or not isinstance(model.info, dict):
+        raise ValueError("feature_columns must be a list and info a dict")
+    fitted = getattr(estimator, "classes_", None)
+    if model.classes and (fitted is None or [str(c) for c in fitted] != [str(c) for c in model.classes]):
+        raise ValueError(f"classes {model.classes} do not match the estimator's {None if fitted is None else list(fitted)}")
+    width = getattr(estimator, "n_features_in_", None)
+    if width is not None and width != len(model.feature_columns):
+        raise ValueError(f"{len(model.feature_columns)} feature columns for an estimator of {width}")
 
 
 def _median_seconds(durations) -> float | None:

@@ -493,6 +493,23 @@ def make_classifier(name: str, seed: int = 0, families: Sequence[str] | None = N
     return model
 
 
+def minimum_clips(name: str, *, probability: bool = False, tune: bool = False, inner_folds: int = 3) -> tuple[int, int]:
+    """The fewest training clips :func:`make_classifier`'s `name` can be fitted on: ``(per class, in all)``.
+
+    Internal folds need a clip of each class in each (5 for the ensemble's and the SVMs' Platt
+    scaling, `inner_folds` for tuning); the nearest-neighbour vote needs its neighbours.
+    """
+    per_class = 1
+    if name == "ensemble" or (probability and name in ("svm", "svm_l1", "svm_lda")):
+        per_class = 5
+    if tune:
+        per_class = max(per_class, inner_folds)
+    total = 0
+    if name == "knn":
+        total = max(PARAM_GRIDS["knn"]["knn__n_neighbors"]) * inner_folds // (inner_folds - 1) + 1 if tune else 15
+    return per_class, total
+
+
 def fit_params(name: str, votes: np.ndarray | None) -> dict:
     """What ``fit`` of :func:`make_classifier`'s `name` Pipeline takes beside X and y: the
     `votes` for a classifier in :data:`LEARNS_VOTES`, nothing for the others."""

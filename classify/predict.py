@@ -47,6 +47,10 @@ class Predictions:
     classes: list
 
 
+#: The shortest step between --timeline windows, seconds: a bound on the analyses a file costs.
+MIN_HOP = 0.5
+
+
 def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | None = None,
                   min_duration: float = DEFAULT_MIN_DURATION, progress: bool = True,
                   timeline: tuple[float, float] | None = None, whole_files: bool = False) -> Predictions:
@@ -82,8 +86,9 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
         if window < min_duration:
             raise UsageError(f"--timeline {window:g}: windows must last at least {min_duration:g} s, the shortest "
                              "clip the model's features are computed on (--min-duration)")
-        if hop <= 0:
-            raise UsageError(f"--hop {hop:g}: give a positive number of seconds")
+        if not hop >= MIN_HOP:
+            raise UsageError(f"--hop {hop:g}: give {MIN_HOP:g} s or more (a window every {MIN_HOP:g} s is already "
+                             f"{1 / MIN_HOP:g} analyses a second of audio)")
     entries, skipped = [], []  # entries: a finished row (dict), or a Path to analyse
     for given in paths:
         if is_foreign(given) and Path(given).is_file():
@@ -136,11 +141,13 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
     columns = ["path", "duration", "windows", "mood", "error"] + model.output_columns()[1:]
     windows = None
     if timeline:
-        parts = []
+        parts, order = [], {path_text(f): i for i, f in enumerate(done)}
         for f in done:
             w = records[f]["windows"]
             parts += _rows(model, np.array(w["values"]), model.settings, path=[path_text(f)] * len(w["start"]),
                            start=w["start"], end=w["end"])
+            parts += [{"path": path_text(f), "start": a, "end": b, "mood": None, "error": why} for a, b, why in w["failed"]]
+        parts.sort(key=lambda r: (order[r["path"]], r["start"]))
         windows = pd.DataFrame(parts, columns=["path", "start", "end"] + columns[3:])
     return Predictions(pd.DataFrame(rows, columns=columns), windows, skipped, list(model.classes))
 
@@ -187,7 +194,7 @@ def format_predictions(predictions: Predictions, fmt: str) -> str:
         whole = files.assign(scope="file", start=0.0, end=files["duration"]).drop(columns="duration")
         parts = whole.assign(order=np.arange(len(whole)), sub=-1)
         order = dict(zip(files["path"], range(len(files))))
-        parts = pd.concat([parts, windows.assign(scope="window", error=None, order=windows["path"].map(order),
+        parts = pd.concat([parts, windows.assign(scope="window", order=windows["path"].map(order),
                                                  sub=np.arange(len(windows)))])
         parts = parts.sort_values(["order", "sub"], kind="stable")
         columns = ["path", "scope", "start", "end"] + [c for c in whole.columns if c not in ("path", "scope", "start", "end")]
@@ -251,7 +258,7 @@ def _text_timeline(windows: pd.DataFrame, classes) -> str:
         lines = [f"{path}:", f"  {'window':13s}  " + _header(classes, numbers)]
         for r in w.to_dict("records"):
             span = f"{_clock(r['start'])}-{_clock(r['end'])}"
-            lines.append(f"  {span:13s}  " + _cells(r, classes, numbers))
+            lines.append(f"  {span:13s}  " + (f"ERROR: {r['error']}" if pd.isna(r["mood"]) else _cells(r, classes, numbers)))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -19,6 +19,7 @@ folder of the user's is never written into.
 import base64
 import html
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ import pandas as pd
 from classify.labels import QUADRANT_NAMES, display_name
 from classify.predict import Predictions
 from moodclass.errors import UsageError
-from moodclass.infra import atomic_write
+from moodclass.infra import atomic_write, check_writable
 
 #: The file that marks a folder as a report of ours, which a new report may replace.
 MARKER = ".moodclass-report"
@@ -36,15 +37,34 @@ DENSITY_FROM = 2000
 QUADRANT_COLOURS = {"Q1": "#e6a700", "Q2": "#d62728", "Q3": "#1f5fbf", "Q4": "#2ca02c"}
 
 
-def check_report_folder(folder: str | Path) -> Path:
-    """`folder` as a Path if a report may be written there; :class:`UsageError` otherwise."""
+def check_report_folder(folder: str | Path, option: str = "--report") -> Path:
+    """`folder` as a Path if a report may be written there, checked before any work: a new or
+    empty folder, or one a report of ours was written to (it holds :data:`MARKER`); writable.
+
+    Raises
+    ------
+    UsageError
+        Naming `option` and what to do.
+    """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--report {folder}: a file, not a folder; name a new folder for the report")
-    if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).exists():
-        raise UsageError(f"--report {folder}: the folder holds files that are not a report of ours; "
+        raise UsageError(f"{option} {folder}: a file, not a folder; name a new folder for the report")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).exists() and not _old_cv_report(folder):
+        raise UsageError(f"{option} {folder}: the folder holds files that are not a report of ours; "
                          "name a new or empty folder")
+    check_writable(folder / MARKER, option, shown=folder)
     return folder
+
+
+def _old_cv_report(folder: Path) -> bool:
+    """A cv report written before reports were marked: report.json with our keys, and figures."""
+    try:
+        report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    others = [p.name for p in folder.iterdir() if p.name != "report.json"]
+    return (isinstance(report, dict) and "feature_settings" in report
+            and all(n.startswith("confusion_") and n.endswith(".png") for n in others))
 
 
 def write_report(predictions: Predictions, folder: str | Path, title: str = "Moods") -> Path:
@@ -52,6 +72,9 @@ def write_report(predictions: Predictions, folder: str | Path, title: str = "Moo
     folder = check_report_folder(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / MARKER).touch()
+    # An earlier report's pictures and timelines (other files', maybe) must not outlive it.
+    for old in [*folder.glob("timeline/*.png"), *(folder / n for n in ("timeline.csv", "plane.png", "moods.png"))]:
+        old.unlink(missing_ok=True)
     files, windows = predictions.files, predictions.timeline
     done = files[files["mood"].notna()].reset_index(drop=True)
     _write_text(folder / "predictions.csv", files.to_csv(index=False, float_format="%.4f"))

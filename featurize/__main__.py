@@ -12,7 +12,7 @@ from featurize.run import RunSummary, featurize
 from featurize.table import errors_path
 from featurize.workers import DEFAULT_MIN_DURATION
 from moodclass import arguments
-from moodclass.errors import MoodclassError
+from moodclass.errors import MoodclassError, disk_problem
 
 EXAMPLES = """examples:
   python -m featurize --demo demo            make a small four-mood corpus in demo/ and featurize it
@@ -115,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("featurize: interrupted", file=sys.stderr)
         return 130
+    except OSError as err:
+        if disk_problem(err) is None:  # not the disk's state: a bug
+            raise
+        print(f"featurize: error: {disk_problem(err)}", file=sys.stderr)
+        return 2
     report(summary)
     if summary.interrupted:
         return 130

@@ -143,6 +143,8 @@ def download_dataset(name, dest, mirror=None, progress=True):
     """
     if name not in DATASETS:
         raise DownloadError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
+    if Path(dest).exists() and not Path(dest).is_dir():
+        raise DownloadError(f"{dest}: a file, not a folder; name the folder to unpack {name} into")
     base = (mirror or FMA_URL).rstrip("/") + "/"
     for archive in DATASETS[name]:
         filename, sha1 = ARCHIVES[archive]

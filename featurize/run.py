@@ -15,10 +15,10 @@ from pathlib import Path
 from featurize import bookkeeping, fma
 from featurize.audio import AUDIO_EXTENSIONS, find_audio
 from featurize.features import FeatureSettings
-from featurize.table import Journal, journal_path, writer_lock
+from featurize.table import Journal, TableError, journal_path, writer_lock
 from featurize.workers import DEFAULT_MIN_DURATION, analyse_files
 from moodclass.errors import MoodclassError
-from moodclass.infra import DEFAULT_CACHE, library_versions, path_text
+from moodclass.infra import DEFAULT_CACHE, check_writable, library_versions, path_text
 
 _GENERIC_NAMES = {"audio", "music", "clips", "songs", "tracks", "mp3", "wav", "data", "files"}
 
@@ -110,12 +110,16 @@ def featurize(paths: Sequence[str | Path], output: str | Path | None = None, set
         raise NoAudioError(f"no audio files ({kinds}) under {', '.join(map(str, paths))}")
     root = common_root(paths)
     output = Path(output) if output else default_output(paths)
+    check_writable(output, "--output")
     if metadata_dir is None:
         metadata_dir = fma.find_metadata(root)
     tracks = fma.read_tracks(metadata_dir) if metadata_dir else None
     header = {"settings": settings.to_dict(), "root": path_text(root)}
     with writer_lock(output):  # one run at a time may write a table
         journal = Journal(journal_path(output))
+        if journal.is_foreign():
+            raise TableError(f"{journal.path} is not a journal of featurize: it was left as it is; move it away, "
+                             "or choose another --output")
         done, failed = bookkeeping.resume(journal, output, header, settings, overwrite)
         rel = {f: path_text(f.relative_to(root).as_posix()) for f in files}
         current = {rel[f]: bookkeeping.file_state(f) for f in files}

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -236,11 +237,26 @@ def journal_path(table_path: str | Path) -> Path:
 
 
 def read_errors(table_path: str | Path) -> pd.DataFrame:
-    """The error table beside `table_path` (empty if there is none)."""
+    """The error table beside `table_path` (empty if there is none).
+
+    It only saves retrying files that failed: one damaged, cut short or edited (in a
+    spreadsheet, say) is read as far as it can be, and the files of rows that cannot be are
+    simply analysed again; it is rewritten whole at the end of the run.
+    """
     p = errors_path(table_path)
     if not p.exists():
         return pd.DataFrame(columns=ERROR_COLUMNS)
-    return pd.read_csv(p, dtype={"path": str, "reason": str}, keep_default_na=False)
+    try:
+        errors = pd.read_csv(p, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError):
+        errors = pd.DataFrame(columns=ERROR_COLUMNS)
+    if not set(ERROR_COLUMNS) <= set(errors.columns):
+        return pd.DataFrame(columns=ERROR_COLUMNS)
+    errors = errors[ERROR_COLUMNS].copy()
+    for column in ("size", "mtime_ns"):
+        errors[column] = pd.to_numeric(errors[column], errors="coerce")
+    errors = errors.dropna(subset=["size", "mtime_ns"])
+    return errors.astype({"size": np.int64, "mtime_ns": np.int64}).reset_index(drop=True)
 
 
 def write_errors(errors: pd.DataFrame, table_path: str | Path) -> None:
@@ -250,6 +266,10 @@ def write_errors(errors: pd.DataFrame, table_path: str | Path) -> None:
         p.unlink(missing_ok=True)
         return
     atomic_write(p, lambda tmp: errors[ERROR_COLUMNS].to_csv(tmp, index=False))
+
+
+#: How every journal starts: its header, ``{"settings": ..., "root": ...}`` (a run's json.dumps).
+_JOURNAL_START = b'{"settings": '
 
 
 class Journal:
@@ -265,12 +285,15 @@ class Journal:
 
     def append(self, record: dict) -> None:
         """Add one record (a JSON-serialisable dict) and flush it to the operating system."""
-        if self._file is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._drop_torn_line()
-            self._file = open(self.path, "a", encoding="utf-8")
-        self._file.write(json.dumps(record) + "\n")
-        self._file.flush()
+        try:
+            if self._file is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._drop_torn_line()
+                self._file = open(self.path, "a", encoding="utf-8")
+            self._file.write(json.dumps(record) + "\n")
+            self._file.flush()
+        except OSError as err:  # a full disk: name the journal
+            raise OSError(err.errno, err.strerror, str(self.path)) from None
 
     def _drop_torn_line(self):
         """Truncate a last line that a crash left without its newline."""
@@ -283,6 +306,14 @@ class Journal:
             f.seek(0)
             data = f.read()
             f.truncate(data.rfind(b"\n") + 1)
+
+    def is_foreign(self) -> bool:
+        """Whether a file at the journal's path was not written by featurize (a user's file)."""
+        if not self.path.is_file():
+            return self.path.exists()
+        with open(self.path, "rb") as f:
+            start = f.read(len(_JOURNAL_START))
+        return start != _JOURNAL_START[:len(start)]
 
     def close(self) -> None:
         """Close the file (records stay on disk)."""

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -27,13 +28,22 @@ def analyse_file(path: Path, settings: FeatureSettings, min_duration: float,
 
     With `windows` = ``(window, hop)`` seconds the record also has ``'windows'``: the
     ``'start'``, ``'end'`` and ``'values'`` of each window (:func:`featurize.features.window_features`),
-    from the same decode and intermediates as the whole file's.
+    from the same decode and intermediates as the whole file's, and ``'failed'``: ``[start,
+    end, reason]`` of each window whose analysis failed (left out of the others).
 
     With `song_window` (seconds), a file longer than :data:`SONG_FACTOR` times it is analysed as
     the clips a model of that clip length learnt from: ``'song_windows'`` holds the values of
     windows of that length every half of it, and ``'values'`` is None (the whole file's
     features, which such a model never saw, are not computed).
     """
+    with warnings.catch_warnings():
+        # librosa's and numpy's warnings about a clip would only clutter the run's output: what
+        # matters of them is a non-finite value, which the record reports as the clip's failure.
+        warnings.simplefilter("ignore")
+        return _analyse(path, settings, min_duration, windows, song_window)
+
+
+def _analyse(path, settings, min_duration, windows, song_window) -> dict:
     try:
         y = load_audio(path, settings.sr, min_duration)
         clip = Clip(y, settings)
@@ -49,18 +59,24 @@ def analyse_file(path: Path, settings: FeatureSettings, min_duration: float,
         return {"error": str(err)}
     except Exception as err:  # a clip that breaks an analysis must not stop the run
         return {"error": f"analysis failed: {type(err).__name__}: {err}"}
-    checked = [("", values[np.newaxis])] if values is not None else []
-    checked += [(" of a window" if key == "windows" else f" of a {song_window:g}-s window", X)
-                for key, (_, _, X) in spans.items()]
-    for where, rows in checked:
-        bad = ~np.isfinite(rows)
-        if bad.any():
-            column = settings.columns()[int(np.flatnonzero(bad.any(axis=0))[0])]
-            return {"error": f"analysis gave a non-finite value{where} (first in {column})"}
+    if values is not None and not np.isfinite(values).all():
+        return {"error": f"analysis gave a non-finite value (first in {_first_bad(values[np.newaxis], settings)})"}
     record = {"duration": duration, "values": None if values is None else values.tolist()}
     for key, (starts, ends, X) in spans.items():
-        record[key] = {"start": starts.tolist(), "end": ends.tolist(), "values": X.tolist()}
+        # A window that fails is left out with its reason; the file fails only if all of them do.
+        ok = np.isfinite(X).all(axis=1)
+        if not ok.any():
+            return {"error": f"analysis gave a non-finite value in every window (first in {_first_bad(X, settings)})"}
+        record[key] = {"start": starts[ok].tolist(), "end": ends[ok].tolist(), "values": X[ok].tolist(),
+                       "failed": [[float(a), float(b), f"analysis gave a non-finite value (first in "
+                                   f"{_first_bad(X[i:i + 1], settings)})"]
+                                  for i, (a, b) in enumerate(zip(starts, ends)) if not ok[i]]}
     return record
+
+
+def _first_bad(rows: np.ndarray, settings: FeatureSettings) -> str:
+    """The first column with a non-finite value in `rows`."""
+    return settings.columns()[int(np.flatnonzero((~np.isfinite(rows)).any(axis=0))[0])]
 
 
 def analyse_one(*args) -> dict:

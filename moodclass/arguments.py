@@ -5,6 +5,7 @@ argparse's one-line error naming the option and the valid range.
 """
 
 import argparse
+import math
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 
@@ -18,11 +19,24 @@ def at_least(minimum: float, kind: type = int) -> Callable[[str], float]:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
         if not value >= minimum:
             raise argparse.ArgumentTypeError(f"{value:g} is too small: give {minimum:g} or more")
         return value
 
     return parse
+
+
+def finite_float(text: str) -> float:
+    """An argparse type: a finite number (not nan or inf)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:

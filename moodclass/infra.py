@@ -4,6 +4,7 @@ import ctypes
 import os
 import platform
 import signal
+import stat
 import sys
 import tempfile
 from collections.abc import Callable
@@ -11,6 +12,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from tqdm import tqdm
+
+from moodclass.errors import UsageError, disk_problem
 
 #: Where the commands write feature tables, models, labels and reports (relative to the working folder).
 DEFAULT_CACHE = Path("cache")
@@ -80,7 +83,8 @@ def parallel(n_jobs: int, **kwargs):
 def atomic_write(path: str | Path, write: Callable[[str], object]) -> None:
     """Call ``write(tmp_path)``, then rename the temporary file onto `path`.
 
-    A crash at any point leaves either the old file or the new one, never a partial file.
+    A crash at any point leaves either the old file or the new one, never a partial file; a
+    file replaced keeps its permissions. An OSError (a full disk) names `path`.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,12 +92,39 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> None:
     os.close(fd)
     try:
         write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; give the usual permissions
+        # mkstemp makes owner-only files: give the replaced file's permissions, or the usual ones.
+        os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode) if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         if os.path.exists(tmp):
             os.remove(tmp)
+        if isinstance(err, OSError) and err.errno is not None and err.filename in (None, tmp):
+            raise OSError(err.errno, err.strerror, str(path)) from None
         raise
+
+
+def check_writable(path: str | Path, option: str, *, shown: str | Path | None = None) -> None:
+    """Raise :class:`UsageError` unless the file `path` can be written (its folder made where
+    missing): checked before any work, so that nothing is computed for nothing. Makes nothing.
+    The message names `option` and `shown` (default `path`)."""
+    path = Path(path)
+    shown = path if shown is None else shown
+    if path.is_dir():
+        raise UsageError(f"{option} {shown}: a folder; name the file to write")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UsageError(f"{option} {shown}: {folder} is a file, not a folder; choose another place")
+    if path.exists() and not os.stat(path).st_mode & stat.S_IWUSR:
+        raise UsageError(f"{option} {shown}: the file is read-only; make it writable (chmod u+w) to replace it, "
+                         "or choose another place")
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".moodclass-check-"):
+            pass
+    except OSError as err:
+        problem = disk_problem(err) or f"cannot write there ({err.strerror})"
+        raise UsageError(f"{option} {shown}: {problem.split(':')[0]} in {folder}; choose another place") from None
 
 
 def _umask():
