@@ -129,6 +129,7 @@ def featurize(paths: Sequence[str | Path], output: str | Path | None = None, set
         current.update({p: state for p, state in (done | failed).items() if p.startswith(tuple(hidden))})
         summary = RunSummary(table=output, ignored_files=ignored, unreadable=hidden)
         todo = bookkeeping.plan(files, rel, current, done, failed, retry_failed, summary)
+        finished = False
         try:
             for f, result in analyse_files(todo, settings, min_duration, jobs, progress, scheduler):
                 journal.append({"path": rel[f], "size": current[rel[f]][0], "mtime_ns": current[rel[f]][1], **result})
@@ -136,17 +137,19 @@ def featurize(paths: Sequence[str | Path], output: str | Path | None = None, set
                     summary.failed.append((rel[f], result["error"]))
                 else:
                     summary.computed += 1
+            finished = True
         except KeyboardInterrupt:
-            summary.interrupted = True
+            summary.interrupted = finished = True
         finally:
             journal.close()
-            metadata = {**header, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                        "versions": library_versions(), "min_duration": min_duration}
-            # The old table and the journal, merged; files no longer on disk leave the table.
-            summary.rows, errors = bookkeeping.finish(output, journal, current, settings, metadata, tracks,
-                                                      base=not overwrite)
-            summary.errors = len(errors)
-            journal.remove()
+            if finished or output.exists() or journal.latest():
+                metadata = {**header, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                            "versions": library_versions(), "min_duration": min_duration}
+                # The old table and the journal, merged; files no longer on disk leave the table.
+                summary.rows, errors = bookkeeping.finish(output, journal, current, settings, metadata, tracks,
+                                                          base=not overwrite)
+                summary.errors = len(errors)
+            journal.remove()  # kept, with its clips, if finishing failed (a full disk)
     summary.seconds = time.monotonic() - start
     return summary
 
