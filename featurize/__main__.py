@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     report(summary)
     if summary.interrupted:
         return 130
-    return 1 if summary.errors or summary.unreadable else 0
+    return 1 if summary.errors or summary.unreadable or summary.empty else 0
 
 
 def report(summary: RunSummary) -> None:
@@ -135,6 +135,8 @@ def report(summary: RunSummary) -> None:
         print(f"  removed, their files being gone: {summary.removed}")
     if summary.ignored_files:
         print(f"  files ignored, not audio by their ending: {summary.ignored_files}")
+    for path in summary.empty:
+        print(f"  FAILED {path}: no audio files there; left out (the table's root is the other paths' folder)")
     for folder in summary.unreadable:
         print(f"  FAILED {folder}: cannot read this folder (permission denied or a read error); its clips were not "
               "searched, and those already in the table are kept")

@@ -30,7 +30,8 @@ class NoAudioError(MoodclassError):
 @dataclass
 class RunSummary:
     """What a run did: `failed` lists this run's failures (path, reason), `errors` counts all
-    the clips in the error table, `unreadable` the folders that could not be searched."""
+    the clips in the error table, `unreadable` the folders that could not be searched, `empty`
+    the paths given that hold no audio file."""
 
     table: Path
     rows: int = 0
@@ -40,6 +41,7 @@ class RunSummary:
     ignored_files: int = 0
     skipped_failed: int = 0
     unreadable: list = field(default_factory=list)
+    empty: list = field(default_factory=list)
     failed: list = field(default_factory=list)
     errors: int = 0
     interrupted: bool = False
@@ -108,6 +110,10 @@ def featurize(paths: Sequence[str | Path], output: str | Path | None = None, set
     if not files and not unreadable:
         kinds = ", ".join(sorted(e.lstrip(".") for e in AUDIO_EXTENSIONS))
         raise NoAudioError(f"no audio files ({kinds}) under {', '.join(map(str, paths))}")
+    # A path that holds no audio is named, and does not widen the table's root (to / at worst).
+    given = [Path(os.path.abspath(p)) for p in paths]
+    empty = [p for p, g in zip(paths, given) if not any(f == g or g in f.parents for f in files)]
+    paths = [p for p in paths if p not in empty] or paths  # or only unreadable folders
     root = common_root(paths)
     output = Path(output) if output else default_output(paths)
     check_writable(output, "--output")
@@ -127,7 +133,7 @@ def featurize(paths: Sequence[str | Path], output: str | Path | None = None, set
         hidden = ["" if h == "./" else h for h in hidden]  # "": the root itself
         # The clips of a folder that cannot be read now are not gone: their rows and failures stay.
         current.update({p: state for p, state in (done | failed).items() if p.startswith(tuple(hidden))})
-        summary = RunSummary(table=output, ignored_files=ignored, unreadable=hidden)
+        summary = RunSummary(table=output, ignored_files=ignored, unreadable=hidden, empty=[path_text(p) for p in empty])
         todo = bookkeeping.plan(files, rel, current, done, failed, retry_failed, summary)
         finished = False
         try:

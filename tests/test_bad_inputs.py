@@ -128,6 +128,8 @@ CASES = {
                                            ["featurize", "D", "-o", "out", "--overwrite", "-q"], 2, r"out: a folder"),
     "a path that does not exist": (None, ["featurize", "D", "/nonexistent", "-o", "x.parquet", "-q"], 2,
                                    r"/nonexistent: no such file or folder"),
+    "a second path without audio": (lambda u: (u / "nothing").mkdir(),
+                                     ["featurize", "D", "nothing", "-o", "t2.parquet", "-q", "-j", "1"], 1, None),
     "--download into a file": (None, ["featurize", "--download", "fma_small", "labels.csv"], 2,
                                r"labels.csv: a file, not a folder"),
     "a user's NAME.journal": (lambda u: (u / "t.journal").write_text("my notes\n"),
@@ -202,11 +204,18 @@ def test_bad_input(user, capsys, case):
     else:
         _one_line(err)
     after = _hashes(user)
-    made_by_us = {"t2.errors.csv"} if status == 0 else set()  # a run that worked rewrites its error table
+    made_by_us = {"t2.errors.csv"} if status in (0, 1) else set()  # a run that worked rewrites its error table
     assert {k: v for k, v in after.items() if k in before and k not in made_by_us} == \
         {k: v for k, v in before.items() if k not in made_by_us}, "a user's file changed"
-    if status:
+    if status == 2:
         assert set(after) <= set(before) | {"cache"}, "a refused command left files behind"
+
+
+def test_path_without_audio_does_not_widen_the_root(user, capsys):
+    (user / "nothing").mkdir()
+    status, out, _ = _run(["featurize", "D", "nothing", "-o", "t2.parquet", "-q", "-j", "1"], capsys)
+    assert status == 1 and "FAILED nothing: no audio files there" in out
+    assert read_table(user / "t2.parquet")[1]["root"] == str(user / "D")
 
 
 def test_damaged_error_table_files_are_retried(user, capsys):
