@@ -302,6 +302,11 @@ def _serve(handler_class):
     return server
 
 
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # the test's output is not the place for Dask's bytes
+        pass
+
+
 class _Garbage(socketserver.BaseRequestHandler):
     def handle(self):
         self.request.sendall(b"\xff" * 64)
@@ -310,7 +315,7 @@ class _Garbage(socketserver.BaseRequestHandler):
 @pytest.mark.parametrize("kind", ["web server", "garbage"])
 def test_scheduler_that_is_not_dask(user, capsys, kind):
     pytest.importorskip("dask.distributed")
-    server = _serve(http.server.SimpleHTTPRequestHandler if kind == "web server" else _Garbage)
+    server = _serve(_Quiet if kind == "web server" else _Garbage)
     try:
         address = f"tcp://127.0.0.1:{server.server_address[1]}"
         status, out, err = _run(["featurize", "D", "-o", "s.parquet", "-q", "--scheduler", address], capsys)
