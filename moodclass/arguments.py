@@ -30,13 +30,7 @@ def at_least(minimum: float, kind: type = int) -> Callable[[str], float]:
 
 def finite_float(text: str) -> float:
     """An argparse type: a finite number (not nan or inf)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-    return value
+    return at_least(-math.inf, float)(text)
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:

@@ -113,6 +113,9 @@ def _lying_array_header(source, target):
             out.writestr(name, data)
 
 
+CV = ["cv", "--features", "t.parquet", "--labels", "labels.csv", "--folds", "2", "-q"]
+TRAIN = ["train", "--features", "t.parquet", "--labels", "labels.csv", "--folds", "2", "-q"]
+
 # name: (what the user made beside the base folder, the command, exit status, the line's pattern)
 CASES = {
     "errors.csv empty": (lambda u: (u / "t2.errors.csv").write_text(""),
@@ -143,31 +146,24 @@ CASES = {
     "--labels a folder": (None, ["cv", "--features", "t.parquet", "--labels", "D", "--folds", "2", "--repeats", "1",
                                  "--classifiers", "logreg", "-q"], 2, r"--labels D: a folder"),
     "the ensemble, one clip of a class per training fold": (
-        None, ["cv", "--features", "t.parquet", "--labels", "labels.csv", "--folds", "2", "--repeats", "1",
-               "--classifiers", "ensemble", "-q"], 2, r"ensemble needs 5 training clips of each class"),
+        None, [*CV, "--repeats", "1", "--classifiers", "ensemble"], 2, r"ensemble needs 5 training clips of each class"),
     "train the ensemble on 8 clips": (
-        None, ["train", "--features", "t.parquet", "--labels", "labels.csv", "--folds", "2", "--classifier", "ensemble",
-               "-q", "--no-cv", "-o", "e.skops"], 2, r"ensemble needs 5 training clips of each class"),
+        None, [*TRAIN, "--classifier", "ensemble", "--no-cv", "-o", "e.skops"], 2, r"ensemble needs 5 training clips of each class"),
     "knn on 4 training clips": (
-        None, ["cv", "--features", "t.parquet", "--labels", "labels.csv", "--folds", "2", "--repeats", "1",
-               "--classifiers", "knn", "-q"], 2, r"knn needs 15 training clips"),
+        None, [*CV, "--repeats", "1", "--classifiers", "knn"], 2, r"knn needs 15 training clips"),
     "--groups with one value": (
-        None, ["cv", "--features", "t.parquet", "--labels", "labels.csv", "--groups", "const", "--folds", "2",
-               "--classifiers", "logreg", "-q"], 2, r"--groups const: every labelled clip is in one group"),
+        None, [*CV, "--groups", "const", "--classifiers", "logreg"], 2, r"--groups const: every labelled clip is in one group"),
     "a constant --target": (
-        None, ["cv", "--features", "t.parquet", "--labels", "labels.csv", "--target", "const", "--folds", "2", "-q"], 2,
+        None, [*CV, "--target", "const"], 2,
         r"--target const: the same value for every labelled clip"),
     "--valence-threshold nan": (
-        None, ["cv", "--features", "t.parquet", "--labels", "labels.csv", "--target", "valence", "--folds", "2",
-               "--valence-threshold", "nan", "-q"], 2, r"--valence-threshold: 'nan' is not a finite number"),
+        None, [*CV, "--target", "valence", "--valence-threshold", "nan"], 2, r"--valence-threshold: 'nan' is not a finite number"),
     "train -o m.joblib": (
-        None, ["train", "--features", "t.parquet", "--labels", "labels.csv", "--folds", "2", "--classifier", "logreg",
-               "-o", "m.joblib", "-q"], 2, r"-o m.joblib: models are saved as .skops files"),
+        None, [*TRAIN, "--classifier", "logreg", "-o", "m.joblib"], 2, r"-o m.joblib: models are saved as .skops files"),
     "a user's report.json in --report-dir": (
         lambda u: ((u / "mine").mkdir(), (u / "mine" / "report.json").write_text('{"mine": 1}'),
                    (u / "mine" / "confusion_logreg.png").write_bytes(b"my picture")),
-        ["cv", "--features", "t.parquet", "--labels", "labels.csv", "--folds", "2", "--repeats", "1",
-         "--classifiers", "logreg", "-q", "--report-dir", "mine"], 2, r"--report-dir mine: the folder holds files"),
+        [*CV, "--repeats", "1", "--classifiers", "logreg", "--report-dir", "mine"], 2, r"--report-dir mine: the folder holds files"),
     "--report under a file": (lambda u: (u / "file.txt").write_text("hi"),
                               ["predict", "D/c0.mp3", "--model", "m.skops", "--report", "file.txt/sub", "-q"], 2,
                               r"--report file.txt/sub: .*file.txt is a file"),
@@ -433,11 +429,9 @@ def test_full_disk_in_featurize_loses_nothing(user, small_disk, capsys, where):
 
 
 @pytest.mark.parametrize("argv", [
-    ["train", "--features", "t.parquet", "--labels", "labels.csv", "--folds", "2", "--classifier", "logreg", "--no-cv",
-     "-o", "disk/m.skops", "-q"],
+    [*TRAIN, "--classifier", "logreg", "--no-cv", "-o", "disk/m.skops"],
     ["predict", "D/c0.mp3", "--model", "m.skops", "--report", "disk/r", "-q"],
-    ["cv", "--features", "t.parquet", "--labels", "labels.csv", "--folds", "2", "--repeats", "1",
-     "--classifiers", "logreg", "--report-dir", "disk/r", "-q"],
+    [*CV, "--repeats", "1", "--classifiers", "logreg", "--report-dir", "disk/r"],
 ], ids=["train -o", "predict --report", "cv --report-dir"])
 def test_full_disk_in_classify(user, small_disk, capsys, argv):
     _leave_free(small_disk, 2_000)
