@@ -36,12 +36,12 @@ from classify.recipes import (
     BEFORE,
     SHIPPED,
     SOURCES,
+    fit_model,
     format_scores,
     grouped_cv,
     leave_one_source_out,
     load_sources,
     long_tracks,
-    make_estimator,
     summary,
     training_set,
 )
@@ -77,8 +77,7 @@ def main():
             out["long_tracks"] = {k: summary(tracks[k]) for k in ("clips", "tracks")}
             out["long_tracks"].update(track_seconds=tracks["track_seconds"], windows=tracks["windows"])
         data = training_set(recipe, sources)
-        model = MoodModel.fit(make_estimator(recipe, data.settings.column_families(), random_state=args.seed), data,
-                              recipe.classifier, args.seed)
+        model = fit_model(recipe, data, random_state=args.seed)
         path = DEFAULT_CACHE / "bench" / f"shipped-{recipe.name}.skops"
         model.save(path)
         times = []

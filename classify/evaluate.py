@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-from joblib import delayed
 from sklearn.base import clone
 from sklearn.metrics import (
     ConfusionMatrixDisplay,
@@ -16,6 +15,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedGroupKFold
+from sklearn.utils.parallel import delayed
 
 from classify.calibration import probability_scores
 from classify.labels import display_name

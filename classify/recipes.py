@@ -25,13 +25,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn import config_context
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import VotingClassifier
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from classify.dataset import Dataset, combine, load_dataset
 from classify.evaluate import out_of_fold_predictions, score_predictions
-from classify.pipelines import make_classifier
+from classify.pipelines import LEARNS_VOTES, make_classifier
 from featurize.features import FeatureSettings
 from featurize.run import featurize
 from moodclass.infra import DEFAULT_CACHE, atomic_write
@@ -57,22 +58,29 @@ class Recipe:
         How its probabilities are calibrated, on 5 inner folds of each training set
         (:class:`sklearn.calibration.CalibratedClassifierCV`); None: the classifier's own
         probabilities (the SVMs' Platt-scaled).
+    votes : bool
+        Whether ``krr`` learns from Emotify's listeners' votes (each clip's shares; a clip of
+        another source is one vote for its label) rather than from the labels alone. The
+        votes reach it through the soft vote and the calibration's inner folds by
+        scikit-learn's metadata routing (:func:`fit_params`).
     """
 
     name: str
     sources: tuple
     classifier: str
     calibration: str | None = None
+    votes: bool = False
 
     def describe(self) -> str:
         return (f"{self.classifier} on {' + '.join(self.sources)}"
-                f"{f', {self.calibration}-calibrated' if self.calibration else ''}")
+                f"{f', {self.calibration}-calibrated' if self.calibration else ''}"
+                f"{', krr learning from Emotify votes' if self.votes else ''}")
 
 
 #: The model shipped until feature-set version 4: Emotify and MIREX-like by word norms, the ensemble.
 BEFORE = Recipe("before", ("emotify", "mirexlike"), "ensemble")
 #: The model that ships (classify/shipped/train_default.py): see the README's model card.
-SHIPPED = Recipe("shipped", ("4q", "emotify"), "svm_lda+krr", "temperature")
+SHIPPED = Recipe("shipped", ("4q", "emotify"), "svm_lda+krr", "temperature", votes=True)
 
 
 def artist_key(name) -> str:
@@ -103,7 +111,8 @@ def load_sources(names: Sequence[str] = SOURCES, *, cache: str | Path = DEFAULT_
         featurize([audio], output=table, settings=settings, progress=progress)
         if name == "mirexlike":
             labels = mirexlike_quadrant_labels(labels, Path(cache) / "labels" / "mirexlike-quadrants.csv")
-        data = load_dataset(table, labels=labels, groups=None if name == "emotify" else "artist", votes="none")
+        data = load_dataset(table, labels=labels, groups=None if name == "emotify" else "artist",
+                            votes="auto" if name == "emotify" else "none")
         data.groups = (np.array([f"emotify:{p}" for p in data.paths]) if data.groups is None
                        else np.array([artist_key(g) for g in data.groups]))
         out[name] = data
@@ -139,9 +148,59 @@ def make_estimator(recipe: Recipe, families: Sequence[str], *, random_state: int
         return VotingClassifier(list(zip(names, members)), voting="soft")
     if recipe.calibration is None:
         return make_classifier(recipe.classifier, seed=random_state, families=families, probability=True)
-    return CalibratedClassifierCV(make_classifier(recipe.classifier, seed=random_state, families=families),
-                                  method=recipe.calibration, ensemble=False,
+    model = make_classifier(recipe.classifier, seed=random_state, families=families)
+    if recipe.votes and recipe.classifier in LEARNS_VOTES:
+        with routing():
+            model.steps[-1][1].set_fit_request(votes=True)
+    return CalibratedClassifierCV(model, method=recipe.calibration, ensemble=False,
                                   cv=StratifiedKFold(5, shuffle=True, random_state=random_state))
+
+
+def routing():
+    """The context in which a recipe's estimators are made and fitted: scikit-learn's metadata
+    routing on, so that ``fit(X, y, votes=...)`` reaches the members that ask for votes
+    (and joblib's workers get the setting: :func:`moodclass.infra.parallel`)."""
+    return config_context(enable_metadata_routing=True)
+
+
+def fit_params(recipe: Recipe, data: Dataset) -> dict:
+    """What ``fit`` of the recipe's estimator takes beside X and y for the clips of `data`:
+    their votes (:attr:`Recipe.votes`), or nothing."""
+    if not recipe.votes or data.votes is None:
+        return {}
+    return {"votes": data.votes}
+
+
+def fit_model(recipe: Recipe, data: Dataset, *, random_state: int = 0, cv_scores: dict | None = None):
+    """The recipe's :class:`~classify.model.MoodModel`, fitted on every clip of `data` (with
+    their votes where the recipe learns from them)."""
+    from classify.model import MoodModel  # the model module reads recipes' output, not the reverse
+
+    estimator = make_estimator(recipe, data.settings.column_families(), random_state=random_state)
+    with routing():
+        model = MoodModel.fit(estimator, data, recipe.classifier, random_state, cv_scores,
+                              fit_params=fit_params(recipe, data))
+    _forget_fit_requests(model.estimator)
+    return model
+
+
+def _forget_fit_requests(obj, seen=None) -> None:
+    """Drop the fit requests (``set_fit_request``) left on `obj` and every estimator within it:
+    they matter only while fitting, and skops cannot save them."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, (list, tuple)):
+        for item in obj:
+            _forget_fit_requests(item, seen)
+    elif isinstance(obj, dict):
+        for item in obj.values():
+            _forget_fit_requests(item, seen)
+    elif hasattr(obj, "__dict__") and not isinstance(obj, (type, np.ndarray)):
+        obj.__dict__.pop("_metadata_request", None)
+        for item in list(obj.__dict__.values()):
+            _forget_fit_requests(item, seen)
 
 
 def training_set(recipe: Recipe, sources: dict, *, leave_out: str | None = None) -> Dataset:
@@ -173,6 +232,7 @@ def grouped_cv(recipe: Recipe, sources: dict, *, target: str = "4q", n_splits: i
     X = np.vstack([data.X] + [o.X for o in others])
     y = np.concatenate([data.y] + [o.y for o in others])
     groups = np.concatenate([data.groups] + [o.groups for o in others])
+    params = fit_params(recipe, combine([data] + others, [target] + [n for n in recipe.sources if n != target]))
     n = len(data.y)
     extra = np.arange(n, len(y))
     splits = []
@@ -182,8 +242,10 @@ def grouped_cv(recipe: Recipe, sources: dict, *, target: str = "4q", n_splits: i
             kept = extra[~np.isin(groups[extra], np.unique(data.groups[test]))]
             splits.append((r, np.concatenate([train, kept]), test))
     estimator = make_estimator(recipe, data.settings.column_families(), random_state=random_state)
-    proba = out_of_fold_predictions(estimator, X, y, splits, n_repeats, n_jobs=n_jobs, progress=progress,
-                                    desc=f"{recipe.name}: {target} by artist", method="predict_proba")[:, :n]
+    with routing():
+        proba = out_of_fold_predictions(estimator, X, y, splits, n_repeats, n_jobs=n_jobs, progress=progress,
+                                        desc=f"{recipe.name}: {target} by artist", fit_params=params,
+                                        method="predict_proba")[:, :n]
     return {**score_predictions(data.y, proba), "proba": proba, "y": data.y}
 
 
@@ -205,7 +267,8 @@ def leave_one_source_out(recipe: Recipe, sources: dict, *, random_state: int = 0
             continue
         train = training_set(recipe, sources, leave_out=name)
         model = make_estimator(recipe, train.settings.column_families(), random_state=random_state)
-        model.fit(train.X, train.y)
+        with routing():
+            model.fit(train.X, train.y, **fit_params(recipe, train))
         out[name] = {**score_predictions(test.y, model.predict_proba(test.X)[np.newaxis]), "trained_on": train_names}
     return out
 
@@ -234,7 +297,6 @@ def long_tracks(recipe: Recipe, sources: dict, *, target: str = "4q", clips_per_
 
     import soundfile as sf
 
-    from classify.model import MoodModel
     from classify.predict import predict_paths
     from featurize.audio import load_audio
 
@@ -250,8 +312,7 @@ def long_tracks(recipe: Recipe, sources: dict, *, target: str = "4q", clips_per_
             parts.insert(0, _without_groups(data, data.groups[test]))
             names.insert(0, target)
         train_set = combine(parts, names)
-        estimator = make_estimator(recipe, data.settings.column_families(), random_state=random_state)
-        model = MoodModel.fit(estimator, train_set, recipe.classifier, random_state)
+        model = fit_model(recipe, train_set, random_state=random_state)
         clip_true += list(data.y[test])
         clip_proba.append(model.estimator.predict_proba(data.X[test]))
         with tempfile.TemporaryDirectory() as tmp:
@@ -281,6 +342,7 @@ def _without_groups(data: Dataset, groups) -> Dataset:
     keep = ~np.isin(data.groups, np.unique(groups))
     return Dataset(data.X[keep], data.y[keep], data.groups[keep], [p for p, k in zip(data.paths, keep) if k],
                    data.feature_columns, data.settings, data.table, data.table_metadata,
+                   votes=None if data.votes is None else data.votes[keep], votes_source=data.votes_source,
                    durations=None if data.durations is None else data.durations[keep])
 
 

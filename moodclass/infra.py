@@ -68,11 +68,12 @@ def die_with_parent(parent_pid: int) -> None:
 
 
 def parallel(n_jobs: int, **kwargs):
-    """A :class:`joblib.Parallel` of `n_jobs` whose local worker processes die with this one
+    """A joblib ``Parallel`` of `n_jobs` whose local worker processes die with this one
     (:func:`die_with_parent`); a backend chosen with ``joblib.parallel_config`` (Dask's) is
-    used as it is."""
-    from joblib import Parallel
+    used as it is. scikit-learn's subclass: with its ``delayed``, each task runs with the
+    caller's scikit-learn settings (metadata routing)."""
     from joblib.parallel import LokyBackend, get_active_backend
+    from sklearn.utils.parallel import Parallel
 
     backend, _ = get_active_backend()
     if type(backend) is LokyBackend:  # joblib's default: processes of this machine

@@ -15,7 +15,7 @@ from classify.dataset import Dataset
 from classify.evaluate import cross_validate
 from classify.model import DEFAULT_MODEL, MoodModel
 from classify.pipelines import make_classifier
-from classify.recipes import Recipe, artist_key, grouped_cv, leave_one_source_out
+from classify.recipes import Recipe, artist_key, fit_model, fit_params, grouped_cv, leave_one_source_out, training_set
 from featurize.audio import load_audio
 from featurize.demo import synth_clip
 from featurize.features import FeatureSettings, window_starts
@@ -73,6 +73,36 @@ def _source(X, y, artists, name):
     settings = FeatureSettings(families=("rms",))
     return Dataset(X, np.asarray(y), np.array([artist_key(a) for a in artists]), [f"{name}{i}.mp3" for i in range(len(y))],
                    settings.columns(), settings, f"{name}.parquet", {}, durations=np.full(len(y), 30.0))
+
+
+def test_votes_reach_krr_through_the_vote_and_the_calibration(tmp_path):
+    # Four clusters labelled Q1..Q4 by experts; a second source's clips sit at a fifth place,
+    # labelled Q1, but their listeners voted Q3. Learning the votes, the model calls that place
+    # sad; learning the labels, happy.
+    rng = np.random.default_rng(5)
+    centres = {"Q1": (0, 0), "Q2": (6, 0), "Q3": (0, 6), "Q4": (6, 6)}
+    y = np.repeat(QUADRANTS, 15)
+    X = np.array([centres[q] for q in y]) + rng.normal(scale=0.5, size=(60, 2))
+    listeners = _source(np.array([3.0, -6.0]) + rng.normal(scale=0.5, size=(20, 2)), ["Q1"] * 20,
+                        [f"L{i}" for i in range(20)], "e")
+    listeners.votes = np.ones((20, 1))  # a Dataset's votes are over its own classes (Q1 here): set below
+    sources = {"4q": _source(X, y, [f"A{i}" for i in range(60)], "q"), "emotify": listeners}
+    recipe = Recipe("test", ("4q", "emotify"), "svm_lda+krr", "temperature", votes=True)
+    data = training_set(recipe, sources)
+    votes = data.votes.copy()
+    votes[60:] = [0.1, 0.0, 0.9, 0.0]  # as combine scales them: a mean of one vote per clip
+    data.votes = votes
+    assert fit_params(recipe, data)["votes"].shape == (80, 4) and not fit_params(Recipe("x", ("4q",), "krr"), data)
+    place = np.array([[3.0, -6.0]])
+    learnt = fit_model(recipe, data)
+    labels_only = fit_model(Recipe("test", ("4q", "emotify"), "krr", "temperature"), data)
+    from_votes = fit_model(Recipe("test", ("4q", "emotify"), "krr", "temperature", votes=True), data)
+    assert labels_only.estimator.predict(place)[0] == "Q1" and from_votes.estimator.predict(place)[0] == "Q3"
+    # The pair's krr member learnt the votes too (its SVM the labels); the saved model predicts the same.
+    krr = learnt.estimator.named_estimators_["krr"]  # fitted on the vote's encoded classes
+    assert learnt.estimator.classes_[krr.predict(place)[0]] == "Q3"
+    learnt.save(tmp_path / "m.skops")
+    assert np.allclose(MoodModel.load(tmp_path / "m.skops").estimator.predict_proba(X), learnt.estimator.predict_proba(X))
 
 
 def test_artist_names_compare_as_words():

@@ -21,15 +21,15 @@ import numpy as np
 
 from classify.calibration import plot_reliability
 from classify.evaluate import format_report
-from classify.model import DEFAULT_MODEL, MoodModel
+from classify.model import DEFAULT_MODEL
 from classify.recipes import (
     SHIPPED,
     SOURCES,
+    fit_model,
     format_scores,
     grouped_cv,
     leave_one_source_out,
     load_sources,
-    make_estimator,
     summary,
     training_set,
 )
@@ -72,9 +72,9 @@ def main():
 
     data = training_set(recipe, sources)
     start = time.monotonic()
-    model = MoodModel.fit(make_estimator(recipe, data.settings.column_families(), random_state=args.seed), data,
-                          recipe.classifier, args.seed, {"folds": 10, "repeats": args.repeats, "seed": args.seed,
-                                                         "groups": "artist (4Q half)", **summary(cv)})
+    model = fit_model(recipe, data, random_state=args.seed,
+                      cv_scores={"folds": 10, "repeats": args.repeats, "seed": args.seed, "groups": "artist (4Q half)",
+                                 **summary(cv)})
     model.info.update(recipe=recipe.describe(), labels=" + ".join(recipe.sources),
                       leave_one_source_out={k: {**summary(v), "trained_on": v["trained_on"]} for k, v in loso.items()})
     model.save(args.output)
