@@ -18,7 +18,7 @@ from classify.pipelines import CLASSIFIERS, DEFAULT_CLASSIFIERS, fit_params, mak
 from classify.predict import MIN_HOP, format_predictions, predict_paths
 from classify.regression import REGRESSORS, cross_validate_regression, format_regression_report, make_regressor
 from classify.report import MARKER, check_report_folder, write_report
-from featurize.workers import DEFAULT_MIN_DURATION
+from featurize.analysis import DEFAULT_MIN_DURATION
 from moodclass import arguments
 from moodclass.errors import MoodclassError, UsageError, disk_problem
 from moodclass.infra import DEFAULT_CACHE, check_writable, library_versions, path_text

@@ -12,10 +12,11 @@ from classify.dataset import feature_columns
 from classify.foreign import is_foreign, read_foreign
 from classify.labels import display_name
 from classify.model import MoodModel, SettingsMismatchError
+from featurize.analysis import DEFAULT_MIN_DURATION
 from featurize.audio import AUDIO_EXTENSIONS, audio_under
 from featurize.features import FeatureSettings
 from featurize.table import read_table
-from featurize.workers import DEFAULT_MIN_DURATION, analyse_files
+from featurize.workers import analyse_files
 from moodclass.errors import UsageError
 from moodclass.infra import path_text
 
@@ -62,7 +63,7 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
     with its error; the others are classified all the same.
 
     A file much longer than the clips the model learnt from (more than
-    :data:`featurize.workers.SONG_FACTOR` times :attr:`MoodModel.clip_seconds`: a 3-minute song
+    :data:`featurize.analysis.SONG_FACTOR` times :attr:`MoodModel.clip_seconds`: a 3-minute song
     for a model of 30-s clips) is judged as such clips: its answer is the mean of the
     probabilities of windows of that length every half of it (column ``windows``: how many; 1
     where the file was judged whole).

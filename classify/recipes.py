@@ -32,7 +32,9 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from classify.dataset import Dataset, combine, load_dataset
 from classify.evaluate import out_of_fold_predictions, score_predictions
+from classify.model import MoodModel
 from classify.pipelines import LEARNS_VOTES, make_classifier
+from classify.predict import predict_paths
 from featurize.features import FeatureSettings
 from featurize.run import featurize
 from moodclass.infra import DEFAULT_CACHE, atomic_write
@@ -174,8 +176,6 @@ def fit_params(recipe: Recipe, data: Dataset) -> dict:
 def fit_model(recipe: Recipe, data: Dataset, *, random_state: int = 0, cv_scores: dict | None = None):
     """The recipe's :class:`~classify.model.MoodModel`, fitted on every clip of `data` (with
     their votes where the recipe learns from them)."""
-    from classify.model import MoodModel  # the model module reads recipes' output, not the reverse
-
     estimator = make_estimator(recipe, data.settings.column_families(), random_state=random_state)
     with routing():
         model = MoodModel.fit(estimator, data, recipe.classifier, random_state, cv_scores,
@@ -297,7 +297,6 @@ def long_tracks(recipe: Recipe, sources: dict, *, target: str = "4q", clips_per_
 
     import soundfile as sf
 
-    from classify.predict import predict_paths
     from featurize.audio import load_audio
 
     data = sources[target]

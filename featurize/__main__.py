@@ -5,12 +5,12 @@ import os
 import sys
 from pathlib import Path
 
+from featurize.analysis import DEFAULT_MIN_DURATION
 from featurize.demo import make_demo
 from featurize.download import download_dataset
 from featurize.features import DEFAULT_FAMILIES, DEFAULT_STATS, FAMILIES, PRESETS, STATS, FeatureSettings
 from featurize.run import RunSummary, featurize
 from featurize.table import errors_path
-from featurize.workers import DEFAULT_MIN_DURATION
 from moodclass import arguments
 from moodclass.errors import MoodclassError, disk_problem
 

@@ -1,7 +1,7 @@
 """Analysing audio files on a Dask cluster: the local pool's records, streamed back as they finish.
 
 Dask (``pip install -e '.[dask]'``) is imported only when ``--scheduler`` is given
-(:mod:`moodclass.cluster` connects). Each clip is one task, :func:`featurize.workers.analyse_file`, which never raises:
+(:mod:`moodclass.cluster` connects). Each clip is one task, :func:`featurize.analysis.analyse_file`, which never raises:
 a file a worker cannot read or decode comes back as a record with its reason, like any bad
 file. A worker that dies takes its tasks with it; the scheduler hands them to the others (and
 the nanny restarts the dead worker). At most a few tasks per worker thread are in flight, so
@@ -14,8 +14,8 @@ from collections.abc import Iterator, Sequence
 from itertools import count, islice
 from pathlib import Path
 
+from featurize.analysis import analyse_one
 from featurize.features import FeatureSettings
-from featurize.workers import analyse_one
 from moodclass.cluster import dask_client
 
 #: Tasks in flight per worker thread: enough to keep every worker busy between results.
@@ -25,7 +25,7 @@ _malloc_tuned = False
 
 
 def _analyse_on_worker(path: Path, settings: FeatureSettings, min_duration: float) -> dict:
-    """:func:`featurize.workers.analyse_one` in a Dask worker, with glibc's allocator set for large arrays.
+    """:func:`featurize.analysis.analyse_one` in a Dask worker, with glibc's allocator set for large arrays.
 
     Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also pins glibc's
     mmap threshold at 128 KiB: every spectrogram is then allocated by mmap and freed back to the
@@ -48,7 +48,7 @@ def analyse_on_cluster(files: Sequence[Path], settings: FeatureSettings, min_dur
                        address: str) -> Iterator[tuple[Path, dict]]:
     """Analyse `files` on the cluster at `address`, yielding ``(file, record)`` as each one finishes.
 
-    The records are those of :func:`featurize.workers.analyse_file`; a task the cluster itself
+    The records are those of :func:`featurize.analysis.analyse_file`; a task the cluster itself
     gives up on (its workers died too often) is recorded as a failure of that clip.
     """
     with dask_client(address) as client:

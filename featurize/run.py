@@ -13,10 +13,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from featurize import bookkeeping, fma
+from featurize.analysis import DEFAULT_MIN_DURATION
 from featurize.audio import AUDIO_EXTENSIONS, find_audio
 from featurize.features import FeatureSettings
 from featurize.table import Journal, TableError, journal_path, writer_lock
-from featurize.workers import DEFAULT_MIN_DURATION, analyse_files
+from featurize.workers import analyse_files
 from moodclass.errors import MoodclassError
 from moodclass.infra import DEFAULT_CACHE, check_writable, library_versions, path_text
 
