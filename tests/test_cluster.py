@@ -16,6 +16,7 @@ from featurize.features import FeatureSettings
 from featurize.run import featurize
 from featurize.table import journal_path, read_errors, read_table
 
+pytestmark = pytest.mark.cluster
 distributed = pytest.importorskip("distributed", reason="the dask extra is not installed: pip install -e '.[dask]'")
 
 SETTINGS = FeatureSettings(families=("chroma", "tonnetz", "contrast", "mfcc", "melody"))

@@ -22,6 +22,8 @@ from featurize.features import FeatureSettings
 from featurize.run import featurize
 from featurize.table import read_table, writer_lock
 
+pytestmark = pytest.mark.slow
+
 SETTINGS = FeatureSettings()  # the default preset: every descriptor's values compared
 
 
