@@ -113,8 +113,8 @@ def featurize(paths: Sequence[str | Path], output: str | Path | None = None, set
         raise NoAudioError(f"no audio files ({kinds}) under {', '.join(map(str, paths))}")
     # A path that holds no audio is named, and does not widen the table's root (to / at worst).
     given = [Path(os.path.abspath(p)) for p in paths]
-    empty = [p for p, g in zip(paths, given) if not any(f == g or g in f.parents for f in files)]
-    paths = [p for p in paths if p not in empty] or paths  # or only unreadable folders
+    empty = [p for p, g in zip(paths, given) if not any(f == g or g in f.parents for f in [*files, *unreadable])]
+    paths = [p for p in paths if p not in empty]
     root = common_root(paths)
     output = Path(output) if output else default_output(paths)
     check_writable(output, "--output")

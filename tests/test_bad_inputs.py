@@ -355,13 +355,19 @@ def test_unreadable_folder_and_file(permissions, capsys):
     os.chmod(user / "D" / "sub", 0)
     shutil.copy(user / "D" / "c1.mp3", user / "D" / "new.mp3")
     os.chmod(user / "D" / "new.mp3", 0)
+    (user / "other" / "locked").mkdir(parents=True)
+    os.chmod(user / "other" / "locked", 0)
     try:
         done = _as_user(["featurize", "D", "-o", "t2.parquet", "-q", "-j", "1"], user)
+        beside = _as_user(["featurize", "D", "other/locked", "-o", "t3.parquet", "-q", "-j", "1"], user)
         predicted = _as_user(["classify", "predict", "D", "--model", "m.skops", "-q", "--format", "csv"], user)
     finally:
         os.chmod(user / "D" / "sub", 0o755)
         os.chmod(user / "D" / "new.mp3", 0o644)
+        os.chmod(user / "other" / "locked", 0o755)
     assert done.returncode == 1, done.stderr
+    # A given folder that cannot be read, beside the others: named, and part of the table's root.
+    assert beside.returncode == 1 and "FAILED other/locked/: cannot read this folder" in beside.stdout, beside.stderr
     assert "FAILED sub/: cannot read this folder" in done.stdout and "new.mp3: cannot read: permission denied" in done.stdout
     assert "sub/s.mp3" in set(read_table(user / "t2.parquet")[0]["path"]), "the unreadable folder's clips were dropped"
     assert "sub,,,,cannot read this folder" in predicted.stdout.replace(str(user / "D") + "/", "")
