@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from moodclass.errors import UsageError, disk_problem
+from moodclass.errors import UsageError, disk_reason
 
 #: Where the commands write feature tables, models, labels and reports (relative to the working folder).
 DEFAULT_CACHE = Path("cache")
@@ -124,8 +124,8 @@ def check_writable(path: str | Path, option: str, *, shown: str | Path | None = 
         with tempfile.TemporaryFile(dir=folder, prefix=".moodclass-check-"):
             pass
     except OSError as err:
-        problem = disk_problem(err) or f"cannot write there ({err.strerror})"
-        raise UsageError(f"{option} {shown}: {problem.split(':')[0]} in {folder}; choose another place") from None
+        problem = disk_reason(err) or f"cannot write there ({err.strerror})"
+        raise UsageError(f"{option} {shown}: {problem} in {folder}; choose another place") from None
 
 
 def _umask():
