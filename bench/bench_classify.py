@@ -3,8 +3,8 @@
 Run from the repository's root (featurizes the clips first, or reuses the tables under
 cache/features/bench-*):
 
-    python bench/bench_classify.py                                  # Emotify and MIREX-like, both feature sets
-    python bench/bench_classify.py --datasets emotify --classifiers svm,rf --repeats 3
+    python -m bench.bench_classify                                  # Emotify and MIREX-like, both feature sets
+    python -m bench.bench_classify --datasets emotify --classifiers svm,rf --repeats 3
 
 For each data set, feature set and protocol it prints macro-F1, mean ± std over repeats of
 10-fold cross-validation (seed 0), of every classifier asked for, the best one marked, and
@@ -17,22 +17,13 @@ datasets/mirexlike.md); the data set is skipped with a note when it is missing.
 
 import argparse
 import time
-from pathlib import Path
 
+from bench.common import DATASETS, FEATURES, audio_folder, save_results
 from classify.dataset import load_dataset
-from classify.evaluate import cross_validate
+from classify.evaluate import repeated_cv
 from classify.pipelines import CLASSIFIERS, fit_params, make_classifier
 from featurize.features import PRESETS, FeatureSettings
 from featurize.run import featurize
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
-DATASETS = {
-    # name: (audio folder, labels CSV, label column, group column)
-    "emotify": (SHARED / "emotify" / "audio", SHARED / "emotify" / "labels.csv", "quadrant", "genre"),
-    "mirexlike": (ROOT / "data" / "mirexlike" / "dataset" / "Audio", SHARED / "mirexlike" / "labels.csv", "cluster",
-                  "artist"),
-}
 
 
 def main():
@@ -50,15 +41,16 @@ def main():
 
     print(f"macro-F1, mean ± std over {args.repeats} repeats of {args.folds}-fold CV, seed {args.seed}; "
           "scaling, weighting and fitting inside the folds")
+    results = {"folds": args.folds, "repeats": args.repeats, "seed": args.seed, "macro_f1": {}}
     for name in args.datasets.split(","):
-        audio, labels, column, group = DATASETS[name]
-        if not audio.is_dir():
-            print(f"\n{name}: no audio at {audio}; see datasets/{name}.md to get it")
+        audio = audio_folder(name)
+        if audio is None:
             continue
+        labels, column, group = DATASETS[name].labels, DATASETS[name].label_column, DATASETS[name].group
         for preset in args.feature_sets.split(","):
             settings = FeatureSettings(families=PRESETS[preset])
-            table = ROOT / "cache" / "features" / f"bench-{name}-{preset}.parquet"
-            s = featurize([audio], output=table, settings=settings, jobs=args.jobs,
+            table = FEATURES / f"bench-{name}-{preset}.parquet"
+            s = featurize([audio], output=table, settings=settings, n_jobs=args.jobs,
                           progress=False)
             print(f"\n{name}, {preset} ({len(settings.columns())} columns; {s.rows} clips, {s.computed} computed "
                   f"in {s.seconds:.0f} s)")
@@ -70,16 +62,19 @@ def main():
                 scores = {}
                 for clf in classifiers:
                     start = time.monotonic()
-                    model = make_classifier(clf, seed=args.seed, families=settings.column_families())
-                    r = cross_validate(model, data.X, data.y, data.groups, folds=folds, repeats=repeats,
-                                       seed=args.seed, n_jobs=args.jobs, progress=False,
+                    model = make_classifier(clf, random_state=args.seed, families=settings.column_families())
+                    r = repeated_cv(model, data.X, data.y, groups=data.groups, n_splits=folds, n_repeats=repeats,
+                                       random_state=args.seed, n_jobs=args.jobs, progress=False,
                                        fit_params=fit_params(clf, data.votes))
                     scores[clf] = (r["mean"]["macro_f1"], r["std"]["macro_f1"], time.monotonic() - start)
                 best = max(scores, key=lambda c: scores[c][0])
                 cells = "  ".join(f"{c} {m:.3f} ± {sd:.3f} ({t:.0f} s){' *' if c == best else ''}"
                                   for c, (m, sd, t) in scores.items())
                 print(f"  {scheme:28s} {cells}")
+                results["macro_f1"][f"{name} {preset} {scheme}"] = {
+                    c: {"mean": m, "std": sd, "seconds": round(t, 1)} for c, (m, sd, t) in scores.items()}
     print("\n* the best classifier of the row")
+    print(f"results: {save_results('bench_classify', results)}")
 
 
 if __name__ == "__main__":

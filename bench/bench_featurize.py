@@ -2,8 +2,8 @@
 
 Run from the repository's root:
 
-    python bench/bench_featurize.py                # 40 clips side by side, then the whole set
-    python bench/bench_featurize.py --clips 100 --skip-full
+    python -m bench.bench_featurize                # 40 clips side by side, then the whole set
+    python -m bench.bench_featurize --clips 100 --skip-full
 
 Prints, for the same Emotify clips in one process (after a warm-up clip): ms per clip of
 the straightforward recipe and of the project's extractor with the same six (classic)
@@ -26,12 +26,11 @@ from pathlib import Path
 import librosa
 import numpy as np
 
+from bench.common import EMOTIFY_AUDIO
 from featurize.audio import find_audio, load_audio
 from featurize.cqt import _filter_bank
 from featurize.features import CLASSIC_FAMILIES, FeatureSettings, extract_features
 from featurize.run import featurize
-
-EMOTIFY = Path(__file__).resolve().parents[2] / "shared" / "data" / "emotify" / "audio"
 
 
 def straightforward(path):
@@ -81,7 +80,7 @@ def side_by_side(files, settings, mood):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--audio", type=Path, default=EMOTIFY, help="folder of clips (default: ../shared/data/emotify/audio)")
+    p.add_argument("--audio", type=Path, default=EMOTIFY_AUDIO, help="folder of clips (default: ../shared/data/emotify/audio)")
     p.add_argument("--clips", type=int, default=40, help="clips timed side by side (default: 40)")
     p.add_argument("--skip-full", action="store_true", help="skip the whole-folder run with 2 jobs")
     p.add_argument("--cluster", action="store_true",
@@ -108,7 +107,7 @@ def main():
                        check=True, stdout=subprocess.DEVNULL)
         print(f"cold start, new process analysing one clip: {time.perf_counter() - t:.2f} s")
         if not args.skip_full:
-            s = featurize([args.audio], output=f"{tmp}/all.parquet", jobs=2, progress=False)
+            s = featurize([args.audio], output=f"{tmp}/all.parquet", n_jobs=2, progress=False)
             print(f"whole folder, --jobs 2, mood preset: {s.computed} clips in {s.seconds:.1f} s = "
                   f"{s.computed / s.seconds:.1f} clips/s")
             if args.cluster:

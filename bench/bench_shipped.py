@@ -3,8 +3,8 @@
 Run from the repository's root (needs the 4Q development half under data/4q, datasets/4q.md;
 ../shared/data/emotify; MIREX-like's audio under data/mirexlike, datasets/mirexlike.md):
 
-    python bench/bench_shipped.py                      # 10 x 10, long tracks, size and load time
-    python bench/bench_shipped.py --repeats 2 --no-long-tracks
+    python -m bench.bench_shipped                      # 10 x 10, long tracks, size and load time
+    python -m bench.bench_shipped --repeats 2 --no-long-tracks
 
 For each recipe of classify/recipes.py (``before``: Emotify + MIREX-like by word norms, the
 ensemble; ``shipped``: see the README's model card) it prints:
@@ -25,12 +25,11 @@ Results also go to cache/bench/shipped.json.
 """
 
 import argparse
-import json
 import time
-from pathlib import Path
 
 import numpy as np
 
+from bench.common import RESULTS, save_results
 from classify.model import MoodModel
 from classify.recipes import (
     BEFORE,
@@ -45,7 +44,7 @@ from classify.recipes import (
     summary,
     training_set,
 )
-from moodclass.infra import DEFAULT_CACHE, atomic_write, library_versions
+from moodclass.infra import library_versions
 
 
 def main():
@@ -78,7 +77,7 @@ def main():
             out["long_tracks"].update(track_seconds=tracks["track_seconds"], windows=tracks["windows"])
         data = training_set(recipe, sources)
         model = fit_model(recipe, data, random_state=args.seed)
-        path = DEFAULT_CACHE / "bench" / f"shipped-{recipe.name}.skops"
+        path = RESULTS / f"shipped-{recipe.name}.skops"
         model.save(path)
         times = []
         for _ in range(3):
@@ -87,9 +86,7 @@ def main():
             times.append(time.perf_counter() - start)
         out.update(file_mb=path.stat().st_size / 1e6, load_seconds=float(np.median(times)))
         print(f"  model file {out['file_mb']:.1f} MB, loads in {out['load_seconds']:.2f} s")
-    path = DEFAULT_CACHE / "bench" / "shipped.json"
-    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(results, indent=2)))
-    print(f"\nresults: {path}")
+    print(f"\nresults: {save_results('shipped', results)}")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 Run from the repository's root:
 
-    python bench/bench_table.py                     # 100,000 rows of the default (mood) columns
-    python bench/bench_table.py --rows 20000
+    python -m bench.bench_table                     # 100,000 rows of the default (mood) columns
+    python -m bench.bench_table --rows 20000
 
 Makes a synthetic table of ROWS clips with the default columns, and a journal of 1,000 newly
 finished clips, then, each in a fresh process, does what a resumed run does with them two ways:
@@ -111,10 +111,10 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             # Every step in a process of its own: a child inherits its parent's peak memory.
-            subprocess.run([sys.executable, __file__, "--make", str(folder), "--rows", str(args.rows), "--new",
+            subprocess.run([sys.executable, "-m", "bench.bench_table", "--make", str(folder), "--rows", str(args.rows), "--new",
                             str(args.new)], check=True)
             size_mib = (folder / "t.parquet").stat().st_size / 2**20
-            child = subprocess.run([sys.executable, __file__, "--child", way, str(folder)], capture_output=True,
+            child = subprocess.run([sys.executable, "-m", "bench.bench_table", "--child", way, str(folder)], capture_output=True,
                                    text=True, check=True)
             results[way] = json.loads(child.stdout.strip().splitlines()[-1])
     print(f"{args.rows} rows x {columns} feature columns ({values_mib:.0f} MiB of float64 values, {size_mib:.0f} MiB "

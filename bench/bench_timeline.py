@@ -2,8 +2,8 @@
 
 Run from the repository's root:
 
-    python bench/bench_timeline.py                  # a 30-s and a 5-minute track, 10-s windows every 5 s
-    python bench/bench_timeline.py --window 6 --hop 3
+    python -m bench.bench_timeline                  # a 30-s and a 5-minute track, 10-s windows every 5 s
+    python -m bench.bench_timeline --window 6 --hop 3
 
 The tracks are Emotify clips (one, then ten end to end), decoded once beforehand. For each
 it times, side by side in one process and single-threaded: the whole-file features alone;
@@ -14,16 +14,13 @@ extracted on its own. Prints ms per window of each way beyond the whole file's c
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from bench.common import EMOTIFY_AUDIO
 from featurize.audio import load_audio
 from featurize.features import Clip, FeatureSettings, clip_features, extract_features, window_features, window_starts
-
-ROOT = Path(__file__).resolve().parents[1]
-AUDIO = ROOT.parent / "shared" / "data" / "emotify" / "audio"
 
 
 def best_of(repeats, fn):
@@ -42,7 +39,7 @@ def main():
     p.add_argument("--repeats", type=int, default=3, help="best of this many runs (default: 3)")
     args = p.parse_args()
     settings = FeatureSettings()
-    files = sorted(AUDIO.rglob("*.mp3"))[::40][:10]
+    files = sorted(EMOTIFY_AUDIO.rglob("*.mp3"))[::40][:10]
     clips = [load_audio(f, settings.sr, 5.0) for f in files]
     tracks = {"30-s track": clips[0], f"{len(clips) * 30 / 60:.0f}-minute track": np.concatenate(clips)}
     extract_features(clips[0][: 10 * settings.sr], settings)  # warm up numba and the filter banks

@@ -6,21 +6,31 @@ import sys
 import time
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from classify.dataset import load_dataset
-from classify.evaluate import cross_validate, format_report, plot_confusion, write_json
+from classify.evaluate import format_report, plot_confusion, repeated_cv, write_json
 from classify.labels import QUADRANT_NAMES
 from classify.model import DEFAULT_MODEL, MODEL_SUFFIX, ModelFileError, MoodModel, SettingsMismatchError
-from classify.pipelines import CLASSIFIERS, DEFAULT_CLASSIFIERS, fit_params, make_classifier, minimum_clips
+from classify.pipelines import (
+    CLASSIFIERS,
+    DEFAULT_CLASSIFIERS,
+    REGRESSORS,
+    fit_params,
+    make_classifier,
+    make_regressor,
+    minimum_clips,
+)
 from classify.predict import MIN_HOP, format_predictions, predict_paths
-from classify.regression import REGRESSORS, cross_validate_regression, format_regression_report, make_regressor
+from classify.regression import format_regression_report, repeated_cv_regression
 from classify.report import MARKER, check_report_folder, write_report
 from featurize.analysis import DEFAULT_MIN_DURATION
 from moodclass import arguments
-from moodclass.errors import MoodclassError, UsageError, disk_problem
+from moodclass.cli import run_command
+from moodclass.errors import UsageError
 from moodclass.infra import DEFAULT_CACHE, check_writable, library_versions, path_text
 
 COMMANDS = ("cv", "train", "predict")
@@ -43,102 +53,111 @@ examples:
   python -m classify --cv repeated --features spotify_features.csv --labels moods.csv"""
 
 
+#: The options, of any command, that take a value (filled by :func:`_add`; see :func:`with_command_first`).
+_VALUE_OPTIONS: set[str] = set()
+
+
+def _add(parser: argparse.ArgumentParser, *flags, **kwargs) -> argparse.Action:
+    """``parser.add_argument``, noting in :data:`_VALUE_OPTIONS` the options that take a value."""
+    action = parser.add_argument(*flags, **kwargs)
+    if action.nargs != 0:
+        _VALUE_OPTIONS.update(action.option_strings)
+    return action
+
+
 def _common(p):
-    p.add_argument("--target", metavar="COLUMNS",
+    _add(p, "--target", metavar="COLUMNS",
                    help="learn these numeric columns of the labels CSV instead of classes, e.g. valence,arousal: "
                    "regressors scored by R², Pearson r, RMSE and quadrant accuracy")
-    p.add_argument("--features", type=Path, metavar="TABLE",
+    _add(p, "--features", type=Path, metavar="TABLE",
                    help="feature table from `python -m featurize` (default: the newest under cache/features/), or "
                    "features computed elsewhere: FMA's features.csv, a Spotify-style CSV, any CSV or Parquet file "
                    "with an id or path column and numeric feature columns")
-    p.add_argument("--labels", default="folder", metavar="SOURCE",
+    _add(p, "--labels", default="folder", metavar="SOURCE",
                    help="'folder' (parent folder names, the default), 'fma-echonest', or a CSV keyed by path or "
                    "track_id with a class column or valence and arousal columns")
-    p.add_argument("--label-column", metavar="NAME", help="the CSV's class column (default: quadrant, label, class, ...)")
-    p.add_argument("--valence-threshold", type=arguments.finite_float, metavar="V",
+    _add(p, "--label-column", metavar="NAME", help="the CSV's class column (default: quadrant, label, class, ...)")
+    _add(p, "--valence-threshold", type=arguments.finite_float, metavar="V",
                    help="valence at or above V is positive (default: the scale's midpoint; 0.5 for Echonest)")
-    p.add_argument("--arousal-threshold", type=arguments.finite_float, metavar="A",
+    _add(p, "--arousal-threshold", type=arguments.finite_float, metavar="A",
                    help="arousal (energy) at or above A is high (default: the scale's midpoint; 0.5 for Echonest)")
-    p.add_argument("--votes", default="auto", metavar="SPEC",
+    _add(p, "--votes", default="auto", metavar="SPEC",
                    help="each class's votes per clip (counts, or shares) in the labels CSV, for the classifiers that "
                    "learn from them (krr): 'auto' (the default: a column named after each class, or Emotify's GEMS "
                    "columns for the quadrants; fractions times a 'listeners' column where there is one), 'none', or "
                    "CLASS=COLUMN[+COLUMN...],... for every class")
-    p.add_argument("--metadata", type=Path, metavar="DIR", help="FMA's fma_metadata folder (default: beside the audio)")
-    p.add_argument("--groups", metavar="COLUMN",
+    _add(p, "--metadata", type=Path, metavar="DIR", help="FMA's fma_metadata folder (default: beside the audio)")
+    _add(p, "--groups", metavar="COLUMN",
                    help="keep the clips of each group in one fold: artist, album, genre, or any labels column")
-    p.add_argument("--folds", type=arguments.int_at_least(2), default=10, help="folds per repeat, 2 or more (default: 10)")
-    p.add_argument("--repeats", type=arguments.int_at_least(1), default=10,
+    _add(p, "--folds", type=arguments.int_at_least(2), default=10, help="folds per repeat, 2 or more (default: 10)")
+    _add(p, "--repeats", type=arguments.int_at_least(1), default=10,
                    help="repeats of the k-fold split (default: 10)")
-    p.add_argument("--seed", type=arguments.int_at_least(0), default=0, help="seed of every split and model (default: 0)")
-    p.add_argument("--tune", action="store_true",
+    _add(p, "--seed", type=arguments.int_at_least(0), default=0, help="seed of every split and model (default: 0)")
+    _add(p, "--tune", action="store_true",
                    help="grid-search hyperparameters inside each training fold (nested CV)")
-    p.add_argument("--select", type=arguments.int_at_least(1), metavar="K",
+    _add(p, "--select", type=arguments.int_at_least(1), metavar="K",
                    help="keep the K columns with the highest ANOVA F score, chosen inside each training fold")
-    p.add_argument("-j", "--jobs", type=arguments.jobs, default=-1,
+    _add(p, "-j", "--jobs", type=arguments.jobs, default=-1,
                    help="parallel fits: N, or -1 for all cores (the default), -2 for all but one")
-    p.add_argument("--scheduler", metavar="ADDRESS", default=os.environ.get("DASK_SCHEDULER_ADDRESS"),
+    _add(p, "--scheduler", metavar="ADDRESS", default=os.environ.get("DASK_SCHEDULER_ADDRESS"),
                    help="run the fits on a Dask cluster (joblib's dask backend): a scheduler's address (default: the "
                    "DASK_SCHEDULER_ADDRESS variable), or 'local'; the same results as locally, seed for seed")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    _add(p, "-q", "--quiet", action="store_true", help="no progress bars")
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m classify", description=DESCRIPTION,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--version", action="version", version=f"%(prog)s {arguments.package_version()}")
+    _add(p, "--version", action="version", version=f"%(prog)s {arguments.package_version()}")
     sub = p.add_subparsers(dest="command", metavar="{cv,train,predict}")
     cv = sub.add_parser("cv", help="cross-validate (the default command)")
     _common(cv)
-    cv.add_argument("--cv", choices=["repeated", "single"], default="repeated",
+    _add(cv, "--cv", choices=["repeated", "single"], default="repeated",
                     help="repeated: FOLDS x REPEATS (default); single: one FOLDS-fold split")
-    cv.add_argument("--classifiers", default=",".join(DEFAULT_CLASSIFIERS),
+    _add(cv, "--classifiers", default=",".join(DEFAULT_CLASSIFIERS),
                     help=f"comma-separated, from {', '.join(CLASSIFIERS)}, or 'all' (default: {','.join(DEFAULT_CLASSIFIERS)})")
-    cv.add_argument("--report-dir", type=Path, help="where to write report.json and confusion PNGs "
+    _add(cv, "--report-dir", type=Path, help="where to write report.json and confusion PNGs "
                     "(default: cache/reports/TABLE[-by-GROUPS])")
     train = sub.add_parser("train", help="fit on all labelled clips and save the model")
     _common(train)
-    train.add_argument("--classifier", choices=CLASSIFIERS, default="ensemble", help="default: ensemble")
-    train.add_argument("--regressor", choices=REGRESSORS, default="svr", help="with --target (default: svr)")
-    train.add_argument("-o", "--output", type=Path,
+    _add(train, "--classifier", choices=CLASSIFIERS, default="ensemble", help="default: ensemble")
+    _add(train, "--regressor", choices=REGRESSORS, default="svr", help="with --target (default: svr)")
+    _add(train, "-o", "--output", type=Path,
                        help=f"model file (default: cache/models/TABLE-LABELS-CLASSIFIER{MODEL_SUFFIX})")
-    train.add_argument("--no-cv", action="store_true", help="skip the cross-validated score stored with the model")
-    train.add_argument("--overwrite", action="store_true",
+    _add(train, "--no-cv", action="store_true", help="skip the cross-validated score stored with the model")
+    _add(train, "--overwrite", action="store_true",
                        help="replace the model file even if it was trained on other labels")
     pred = sub.add_parser("predict", help="moods of audio files")
-    pred.add_argument("paths", nargs="+", metavar="PATH",
+    _add(pred, "paths", nargs="+", metavar="PATH",
                       help="audio files, folders, or feature tables (featurize's .parquet; a CSV or Parquet table "
                       "computed elsewhere for a model trained on one)")
-    pred.add_argument("--model", type=Path, default=DEFAULT_MODEL,
+    _add(pred, "--model", type=Path, default=DEFAULT_MODEL,
                       help="model from `classify train` (default: the model shipped with the project)")
-    pred.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    pred.add_argument("--min-duration", type=arguments.float_at_least(0), default=DEFAULT_MIN_DURATION,
+    _add(pred, "--format", choices=["table", "csv", "json"], default="table")
+    _add(pred, "--min-duration", type=arguments.float_at_least(0), default=DEFAULT_MIN_DURATION,
                       help=f"shorter clips get an error (default: {DEFAULT_MIN_DURATION:g} s)")
-    pred.add_argument("--timeline", type=arguments.float_at_least(0), metavar="SECONDS",
+    _add(pred, "--timeline", type=arguments.float_at_least(0), metavar="SECONDS",
                       help="also the mood of windows of this length, over each file (from one decode)")
-    pred.add_argument("--hop", type=arguments.float_at_least(MIN_HOP), metavar="SECONDS",
+    _add(pred, "--hop", type=arguments.float_at_least(MIN_HOP), metavar="SECONDS",
                       help=f"step between window starts, {MIN_HOP:g} s or more (default: half the --timeline window)")
-    pred.add_argument("--whole-files", action="store_true",
+    _add(pred, "--whole-files", action="store_true",
                       help="judge every file from its whole length; by default a file longer than 1.5 times the "
                       "model's training clips (30 s for the shipped model) gets the mean probabilities of windows "
                       "of that length, every half of it")
-    pred.add_argument("--report", type=Path, metavar="DIR",
+    _add(pred, "--report", type=Path, metavar="DIR",
                       help="also write pictures and an index.html to open in a browser into this new folder")
-    pred.add_argument("-j", "--jobs", type=arguments.jobs, default=-1,
+    _add(pred, "-j", "--jobs", type=arguments.jobs, default=-1,
                       help="worker processes: N, or -1 for all cores (the default), -2 for all but one")
-    pred.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.command_parsers = (cv, train, pred)
+    _add(pred, "-q", "--quiet", action="store_true", help="no progress bar")
     return p
 
 
-def with_command_first(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
+def with_command_first(argv: list[str]) -> list[str]:
     """`argv` with its command first: ``--features t.parquet train`` becomes ``train --features t.parquet``.
 
     The command is the first word that is not an option or an option's value; without one, ``cv``
     (so ``python -m classify --cv repeated`` cross-validates).
     """
-    takes_value = {opt for sub in parser.command_parsers for action in sub._actions
-                   if action.nargs != 0 for opt in action.option_strings}
     i = 0
     while i < len(argv):
         word = argv[i]
@@ -146,30 +165,16 @@ def with_command_first(argv: list[str], parser: argparse.ArgumentParser) -> list
             return [word] + argv[:i] + argv[i + 1:]
         if not word.startswith("-"):
             break
-        i += 2 if word in takes_value else 1
+        i += 2 if word in _VALUE_OPTIONS else 1
     return argv if argv[:1] in (["-h"], ["--help"], ["--version"]) else ["cv"] + argv
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    argv = with_command_first(list(sys.argv[1:] if argv is None else argv), parser)
+    argv = with_command_first(list(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
-    try:
-        return {"cv": run_cv, "train": run_train, "predict": run_predict}[args.command](args)
-    except (MoodclassError, FileNotFoundError, PermissionError) as err:  # the user's input; anything else is a bug
-        print(f"classify: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("classify: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # output piped into a command that stopped reading (| head)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
-    except OSError as err:
-        if disk_problem(err) is None:  # not the disk's state: a bug
-            raise
-        print(f"classify: error: {disk_problem(err)}", file=sys.stderr)
-        return 2
+    command = {"cv": run_cv, "train": run_train, "predict": run_predict}[args.command]
+    return run_command("classify", lambda: command(args))
 
 
 def _dataset(args, targets=None):
@@ -185,18 +190,23 @@ def _dataset(args, targets=None):
     if dataset.n_folds(args.folds) < 2:
         raise UsageError(f"--groups {args.groups}: every labelled clip is in one group; cross-validation needs two "
                          "or more (choose another --groups column)")
+    # One repeat for ``--cv single`` (train has no --cv: repeated).
+    folds = Folds(args.folds, args.repeats if getattr(args, "cv", "repeated") == "repeated" else 1)
     if dataset.n_folds(args.folds) < args.folds:
-        args.folds = dataset.n_folds(args.folds)
         # One group per fold: every repeat would split the clips the same way.
-        args.repeats = 1
-        print(f"only {args.folds} groups: using {args.folds} folds, one group each; every repeat would give the "
-              "same split, so it runs once")
-    return dataset
+        folds = Folds(dataset.n_folds(args.folds), 1)
+        print(f"only {folds.n_splits} groups: using {folds.n_splits} folds, one group each; every repeat would give "
+              "the same split, so it runs once")
+    return dataset, folds
 
 
-def _repeats(args):
-    """Repeats of the k-fold split: one for ``--cv single`` (train has no --cv: repeated)."""
-    return args.repeats if getattr(args, "cv", "repeated") == "repeated" else 1
+@dataclass(frozen=True)
+class Folds:
+    """The cross-validation a command runs: folds per repeat and repeats (what the data allow of
+    ``--folds``, ``--repeats`` and ``--cv``)."""
+
+    n_splits: int
+    n_repeats: int
 
 
 @contextmanager
@@ -213,14 +223,14 @@ def _fits_on(scheduler):
         yield
 
 
-def _check_enough(args, dataset, names, *, final_fit=False):
+def _check_enough(args, dataset, names, *, folds, final_fit=False):
     """Refuse, before any fit, classifiers the folds would leave with too few training clips."""
     classes, counts = np.unique(dataset.y, return_counts=True)
     for name in names:
         per_class, total = minimum_clips(name, probability=final_fit, tune=args.tune)
         # A test fold holds at most ceil(n / folds) of n clips; with groups, about as many.
-        fewest = counts if final_fit else counts - -(-counts // args.folds)
-        clips = len(dataset.y) if final_fit else len(dataset.y) - -(-len(dataset.y) // args.folds)
+        fewest = counts if final_fit else counts - -(-counts // folds.n_splits)
+        clips = len(dataset.y) if final_fit else len(dataset.y) - -(-len(dataset.y) // folds.n_splits)
         short = [f"{c} ({n})" for c, n in zip(classes, fewest) if n < per_class]
         if short:
             raise UsageError(f"{name} needs {per_class} training clips of each class, and "
@@ -232,14 +242,14 @@ def _check_enough(args, dataset, names, *, final_fit=False):
                              "label more clips, or choose another classifier")
 
 
-def _evaluate(args, dataset, name):
+def _evaluate(args, dataset, name, folds):
     start = time.monotonic()
-    estimator = make_classifier(name, seed=args.seed, families=dataset.settings.column_families(), tune=args.tune,
-                                select=args.select)
+    estimator = make_classifier(name, random_state=args.seed, families=dataset.settings.column_families(),
+                                tune=args.tune, select=args.select)
     with _fits_on(args.scheduler):
-        result = cross_validate(estimator, dataset.X, dataset.y, dataset.groups, folds=args.folds,
-                                repeats=_repeats(args), seed=args.seed, n_jobs=args.jobs, progress=not args.quiet, desc=name,
-                                fit_params=fit_params(name, dataset.votes))
+        result = repeated_cv(estimator, dataset.X, dataset.y, groups=dataset.groups, n_splits=folds.n_splits,
+                             n_repeats=folds.n_repeats, random_state=args.seed, n_jobs=args.jobs,
+                             progress=not args.quiet, desc=name, fit_params=fit_params(name, dataset.votes))
     result["seconds"] = round(time.monotonic() - start, 1)
     return result
 
@@ -252,19 +262,19 @@ def run_cv(args: argparse.Namespace) -> int:
     for n in names:
         if n not in CLASSIFIERS:
             raise UsageError(f"unknown classifier {n!r}; choose from {', '.join(CLASSIFIERS)}")
-    dataset = _dataset(args)
-    _check_enough(args, dataset, names)
-    repeats = _repeats(args)
+    dataset, folds = _dataset(args)
+    _check_enough(args, dataset, names, folds=folds)
+    repeats = folds.n_repeats
     out = _report_dir(args, dataset.table.stem + (f"-by-{args.groups}" if args.groups else ""))
-    scheme = ("stratified group" if dataset.groups is not None else "stratified") + f" {args.folds}-fold"
+    scheme = ("stratified group" if dataset.groups is not None else "stratified") + f" {folds.n_splits}-fold"
     print(f"cross-validation: {scheme} x {repeats} repeats, seed {args.seed}"
           f"{', nested grid search' if args.tune else ''}{f', {args.select} columns selected' if args.select else ''}; "
           "scaling, weighting and any selection or tuning fitted inside each fold\n")
-    report = {"features": str(dataset.table), "labels": args.labels, "groups": args.groups, "folds": args.folds,
+    report = {"features": str(dataset.table), "labels": args.labels, "groups": args.groups, "folds": folds.n_splits,
               "repeats": repeats, "seed": args.seed, "tuned": args.tune, "select": args.select, "n_clips": len(dataset.y),
               "feature_settings": dataset.settings.to_dict(), "versions": library_versions(), "classifiers": {}}
     for name in names:
-        result = _evaluate(args, dataset, name)
+        result = _evaluate(args, dataset, name, folds)
         report["classifiers"][name] = result
         print(format_report(name.upper(), result) + f"\n  ({result['seconds']:.1f} s)\n")
         title = (f"{name.upper()} on {dataset.table.stem}: macro-F1 {result['mean']['macro_f1']:.3f} "
@@ -292,31 +302,31 @@ def _targets(args) -> list[str]:
     return targets
 
 
-def _evaluate_regressor(args, dataset, name):
+def _evaluate_regressor(args, dataset, name, folds):
     start = time.monotonic()
-    model = make_regressor(name, seed=args.seed, families=dataset.settings.column_families())
+    model = make_regressor(name, random_state=args.seed, families=dataset.settings.column_families())
     with _fits_on(args.scheduler):
-        result = cross_validate_regression(model, dataset.X, dataset.targets, dataset.y, dataset.target_names,
-                                           dataset.groups, folds=args.folds, repeats=_repeats(args), seed=args.seed,
-                                           n_jobs=args.jobs, progress=not args.quiet,
-                                           thresholds=(args.valence_threshold, args.arousal_threshold))
+        result = repeated_cv_regression(model, dataset.X, dataset.targets, strata=dataset.y, names=dataset.target_names,
+                                        groups=dataset.groups, n_splits=folds.n_splits, n_repeats=folds.n_repeats,
+                                        random_state=args.seed, n_jobs=args.jobs, progress=not args.quiet,
+                                        thresholds=(args.valence_threshold, args.arousal_threshold))
     result["seconds"] = round(time.monotonic() - start, 1)
     return result
 
 
 def run_regression_cv(args: argparse.Namespace) -> int:
     targets = _targets(args)
-    dataset = _dataset(args, targets)
-    repeats = _repeats(args)
-    scheme = ("stratified group" if dataset.groups is not None else "stratified") + f" {args.folds}-fold"
+    dataset, folds = _dataset(args, targets)
+    repeats = folds.n_repeats
+    scheme = ("stratified group" if dataset.groups is not None else "stratified") + f" {folds.n_splits}-fold"
     print(f"regression of {', '.join(targets)}: {scheme} (strata: the quadrants) x {repeats} repeats, seed {args.seed}; "
           "scaling and weighting fitted inside each fold\n")
     report = {"features": str(dataset.table), "labels": args.labels, "targets": targets, "groups": args.groups,
-              "folds": args.folds, "repeats": repeats, "seed": args.seed, "n_clips": len(dataset.y),
+              "folds": folds.n_splits, "repeats": repeats, "seed": args.seed, "n_clips": len(dataset.y),
               "feature_settings": dataset.settings.to_dict(), "versions": library_versions(), "regressors": {}}
     out = _report_dir(args, dataset.table.stem + "-" + "-".join(targets))
     for name in REGRESSORS:
-        result = _evaluate_regressor(args, dataset, name)
+        result = _evaluate_regressor(args, dataset, name, folds)
         report["regressors"][name] = result
         print(format_regression_report(name.upper(), result) + f"\n  ({result['seconds']:.1f} s)\n")
     write_json(report, out / "report.json")
@@ -332,26 +342,26 @@ def run_train(args: argparse.Namespace) -> int:
         raise ModelFileError(f"-o {args.output}: models are saved as {MODEL_SUFFIX} files (skops, which loads nothing "
                              f"that could run code); name it {args.output.with_suffix(MODEL_SUFFIX)}")
     targets = _targets(args) if args.target else None
-    dataset = _dataset(args, targets)
+    dataset, folds = _dataset(args, targets)
     name = args.regressor if targets else args.classifier
     if not targets:
-        _check_enough(args, dataset, [name], final_fit=True)
+        _check_enough(args, dataset, [name], folds=folds, final_fit=True)
         if not args.no_cv:
-            _check_enough(args, dataset, [name])
+            _check_enough(args, dataset, [name], folds=folds)
     label_name = args.labels if args.labels in ("folder", "fma-echonest") else Path(args.labels).stem
     output = args.output or DEFAULT_CACHE / "models" / f"{dataset.table.stem}-{label_name}-{name}{MODEL_SUFFIX}"
     check_writable(output, "-o")
     _check_model_replaceable(output, str(args.labels), targets or sorted(set(dataset.y)), args.overwrite)
     cv_scores = None
     if not args.no_cv:
-        result = _evaluate_regressor(args, dataset, name) if targets else _evaluate(args, dataset, name)
-        cv_scores = {"folds": args.folds, "repeats": args.repeats, "seed": args.seed, "groups": args.groups,
+        result = (_evaluate_regressor if targets else _evaluate)(args, dataset, name, folds)
+        cv_scores = {"folds": folds.n_splits, "repeats": folds.n_repeats, "seed": args.seed, "groups": args.groups,
                      "mean": result["mean"], "std": result["std"]}
         print(format_regression_report(name.upper(), result) if targets else format_report(name.upper(), result))
     if targets:
-        estimator = make_regressor(name, seed=args.seed, families=dataset.settings.column_families())
+        estimator = make_regressor(name, random_state=args.seed, families=dataset.settings.column_families())
     else:
-        estimator = make_classifier(name, seed=args.seed, families=dataset.settings.column_families(),
+        estimator = make_classifier(name, random_state=args.seed, families=dataset.settings.column_families(),
                                     probability=True, tune=args.tune, select=args.select)
     model = MoodModel.fit(estimator, dataset, name, args.seed, cv_scores,
                           thresholds=(args.valence_threshold, args.arousal_threshold),
@@ -391,7 +401,7 @@ def run_predict(args: argparse.Namespace) -> int:
     timeline = (args.timeline, args.timeline / 2 if args.hop is None else args.hop) if args.timeline is not None else None
     if args.report:
         check_report_folder(args.report)  # before the analysis, not after
-    predictions = predict_paths(model, args.paths, jobs=args.jobs, min_duration=args.min_duration,
+    predictions = predict_paths(model, args.paths, n_jobs=args.jobs, min_duration=args.min_duration,
                                 progress=not args.quiet, timeline=timeline, whole_files=args.whole_files)
     df, skipped = predictions.files, predictions.skipped
     windowed = df["windows"] > 1

@@ -139,7 +139,7 @@ def feature_columns(table: pd.DataFrame, settings: FeatureSettings) -> tuple[lis
     return columns, values
 
 
-def load_dataset(table_path: str | Path | None = None, labels: str | Path = "folder", label_column: str | None = None,
+def load_dataset(table_path: str | Path | None = None, *, labels: str | Path = "folder", label_column: str | None = None,
                  thresholds: tuple[float | None, float | None] = (None, None), metadata_dir: str | Path | None = None,
                  groups: str | None = None, min_per_class: int = 2, targets: Sequence[str] | None = None,
                  votes: str = "auto") -> Dataset:

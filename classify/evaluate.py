@@ -22,13 +22,31 @@ from classify.labels import display_name
 from moodclass.infra import atomic_write, parallel, progress_bar
 
 
-def cv_splits(y: np.ndarray, groups: np.ndarray | None, folds: int, repeats: int,
-              seed: int) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+def cv_splits(y: np.ndarray, *, groups: np.ndarray | None = None, n_splits: int = 10, n_repeats: int = 10,
+              random_state: int = 0) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """``(repeat, train_idx, test_idx)`` for every fold of every repeat.
 
     Without groups: repeated stratified k-fold. With groups: stratified group k-fold,
-    reshuffled with seed ``seed + repeat`` for each repeat, so no group spans two folds.
+    reshuffled with seed ``random_state + repeat`` for each repeat, so no group spans two folds.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        The classes the folds are stratified by.
+    groups : np.ndarray [shape=(n,)], optional
+        Clips of one group are kept in one fold.
+    n_splits, n_repeats : int
+        Folds per repeat, and repeats.
+    random_state : int
+        Seed of the shuffles.
+
+    Yields
+    ------
+    repeat : int
+    train, test : np.ndarray
+        Indices.
     """
+    folds, repeats, seed = n_splits, n_repeats, random_state
     X = np.zeros((len(y), 1))
     if groups is None:
         splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
@@ -54,17 +72,28 @@ def mean_and_std(per_repeat: list[dict]) -> dict:
             "std": {k: float(np.std([s[k] for s in per_repeat])) for k in keys}}
 
 
-def out_of_fold_predictions(estimator, X: np.ndarray, y: np.ndarray, splits: list, repeats: int, n_jobs: int = -1,
-                            progress: bool = True, desc: str = "cv", fit_params: dict | None = None,
+def out_of_fold_predictions(estimator, X: np.ndarray, y: np.ndarray, *, splits: list, n_repeats: int,
+                            n_jobs: int = -1, progress: bool = True, desc: str = "cv", fit_params: dict | None = None,
                             method: str = "predict") -> np.ndarray:
     """Each repeat's out-of-fold predictions of `y` (classes, or a regressor's targets), or with
     ``method='predict_proba'`` the class probabilities.
 
     Parameters
     ----------
+    estimator : sklearn estimator
+        Cloned for every fold.
+    X : np.ndarray [shape=(n, d)]
+    y : np.ndarray [shape=(n,)] or [shape=(n, targets)]
     splits : list of (repeat, train_idx, test_idx)
         From :func:`cv_splits`; every clip is in one test fold per repeat, or (clips that only
         ever train, e.g. another data set's) in none: their rows stay unset (NaN or None).
+    n_repeats : int
+        Repeats in `splits`.
+    n_jobs : int
+        Parallel fits (-1: all cores).
+    progress : bool
+        Show a progress bar, labelled `desc`.
+    desc : str
     fit_params : dict, optional
         Passed to every ``fit``: arrays with a row per clip, of which each fit gets its
         training rows (e.g. the votes of each class).
@@ -76,6 +105,7 @@ def out_of_fold_predictions(estimator, X: np.ndarray, y: np.ndarray, splits: lis
     np.ndarray [shape=(repeats,) + y.shape], or [shape=(repeats, n, classes)] of probabilities
     (columns in the sorted order of the classes)
     """
+    repeats = n_repeats
     if method == "predict_proba":
         predictions = np.full((repeats, len(y), len(np.unique(y))), np.nan)
     else:
@@ -90,10 +120,14 @@ def out_of_fold_predictions(estimator, X: np.ndarray, y: np.ndarray, splits: lis
     return predictions
 
 
-def cross_validate(estimator, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None, folds: int = 10,
-                   repeats: int = 10, seed: int = 0, n_jobs: int = -1, progress: bool = True, desc: str = "cv",
-                   fit_params: dict | None = None, probabilities: bool = False) -> dict:
+def repeated_cv(estimator, X: np.ndarray, y: np.ndarray, *, groups: np.ndarray | None = None, n_splits: int = 10,
+                n_repeats: int = 10, random_state: int = 0, n_jobs: int = -1, progress: bool = True, desc: str = "cv",
+                fit_params: dict | None = None, probabilities: bool = False) -> dict:
     """Repeated cross-validation of `estimator`: every fit sees only its training fold.
+
+    Unlike :func:`sklearn.model_selection.cross_validate`, which scores each fold, this scores
+    each repeat's out-of-fold predictions of every clip, and gives their mean and standard
+    deviation over the repeats.
 
     Parameters
     ----------
@@ -103,10 +137,15 @@ def cross_validate(estimator, X: np.ndarray, y: np.ndarray, groups: np.ndarray |
     y : np.ndarray [shape=(n,)]
     groups : np.ndarray [shape=(n,)], optional
         Clips of one group are never split between training and test.
-    folds, repeats : int
-    seed : int
+    n_splits, n_repeats : int
+        Folds per repeat, and repeats.
+    random_state : int
+        Seed of the splits.
     n_jobs : int
         Parallel fits (-1: all cores).
+    progress : bool
+        Show a progress bar, labelled `desc`.
+    desc : str
     fit_params : dict, optional
         Per-clip arrays passed to every ``fit``, cut to its training rows (e.g. votes,
         :func:`classify.pipelines.fit_params`).
@@ -123,9 +162,10 @@ def cross_validate(estimator, X: np.ndarray, y: np.ndarray, groups: np.ndarray |
         the probability scores); ``confusion``, summed over all folds and repeats; ``per_class``
         scores of that sum.
     """
-    splits = list(cv_splits(y, groups, folds, repeats, seed))
-    method = "predict_proba" if probabilities else "predict"
-    predictions = out_of_fold_predictions(estimator, X, y, splits, repeats, n_jobs, progress, desc, fit_params, method)
+    splits = list(cv_splits(y, groups=groups, n_splits=n_splits, n_repeats=n_repeats, random_state=random_state))
+    predictions = out_of_fold_predictions(estimator, X, y, splits=splits, n_repeats=n_repeats, n_jobs=n_jobs,
+                                          progress=progress, desc=desc, fit_params=fit_params,
+                                          method="predict_proba" if probabilities else "predict")
     return score_predictions(y, predictions)
 
 

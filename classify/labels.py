@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from featurize import fma
-from moodclass.errors import MoodclassError
+from moodclass.errors import LabelError
 
 QUADRANT_NAMES = {"Q1": "happy/excited", "Q2": "angry/tense", "Q3": "sad/melancholic", "Q4": "calm/relaxed"}
 
@@ -32,10 +32,6 @@ VOTER_COLUMNS = ("listeners", "voters", "raters", "annotators")
 #: hold the share of a clip's listeners who ticked each; times ``listeners`` they are votes.
 GEMS_QUADRANTS = {"Q1": ("joyful_activation", "amazement"), "Q2": ("tension", "power"),
                   "Q3": ("sadness", "nostalgia"), "Q4": ("calmness", "tenderness")}
-
-
-class LabelError(MoodclassError):
-    """Labels that cannot be used; the message says why."""
 
 
 def display_name(label: str) -> str:

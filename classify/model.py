@@ -19,23 +19,24 @@ import numpy as np
 import pandas as pd
 import skops.io
 
+from classify.estimators import FamilyWeighting, KernelRidgeClassifier, LaplacianSVC, SvmLdaClassifier
 from classify.foreign import ForeignFeatures
 from classify.labels import are_quadrants, quadrants, rating_scale, target_thresholds, valence_arousal
 from featurize.features import FEATURE_SET_VERSION, FeatureSettings
-from moodclass.errors import MoodclassError
+from moodclass.errors import InputNotFoundError, ModelFileError, MoodclassError, SettingsMismatchError
 from moodclass.infra import atomic_write, library_versions
 
 #: The model that ships with the project (trained by ``classify/shipped/train_default.py``).
 DEFAULT_MODEL = Path(__file__).parent / "shipped" / "default.skops"
 MODEL_SUFFIX = ".skops"
 
-#: Types a model file may hold beyond those skops trusts by default: this project's transformer
-#: and the scikit-learn internals of its Pipelines (calibration, trees, splitters).
-TRUSTED_TYPES = (
-    "classify.pipelines.FamilyWeighting",
-    "classify.pipelines.KernelRidgeClassifier",
-    "classify.pipelines.LaplacianSVC",
-    "classify.pipelines.SvmLdaClassifier",
+_OWN_ESTIMATORS = (FamilyWeighting, KernelRidgeClassifier, LaplacianSVC, SvmLdaClassifier)
+#: Types a model file may hold beyond those skops trusts by default: this project's estimators
+#: (by their module, and by classify.pipelines, where files saved before the estimators had a module
+#: and which still exports them) and the scikit-learn internals of its Pipelines (calibration,
+#: trees, splitters).
+TRUSTED_TYPES = tuple(f"{c.__module__}.{c.__qualname__}" for c in _OWN_ESTIMATORS) + tuple(
+    f"classify.pipelines.{c.__qualname__}" for c in _OWN_ESTIMATORS) + (
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.calibration._TemperatureScaling",
@@ -44,14 +45,6 @@ TRUSTED_TYPES = (
     "sklearn.utils._bunch.Bunch",
 )
 _PAYLOAD_KEYS = {"estimator", "settings", "feature_columns", "classes", "info"}
-
-
-class SettingsMismatchError(MoodclassError):
-    """Features made with other extraction settings than a model's."""
-
-
-class ModelFileError(MoodclassError):
-    """A file that is not a model saved by ``classify train``, or one that holds untrusted types."""
 
 
 @dataclass
@@ -216,7 +209,7 @@ class MoodModel:
         if path.is_dir():
             raise ModelFileError(f"{path}: a folder, not a model file (give the {MODEL_SUFFIX} file `classify train` wrote)")
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such model (train one with `python -m classify train`)")
+            raise InputNotFoundError(f"{path}: no such model (train one with `python -m classify train`)")
         if path.suffix in (".joblib", ".pkl", ".pickle"):
             raise ModelFileError(f"{path}: pickled models can run code when loaded and are not read; models are "
                                  f"{MODEL_SUFFIX} files now: retrain with `python -m classify train`")

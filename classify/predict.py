@@ -17,7 +17,7 @@ from featurize.audio import AUDIO_EXTENSIONS, audio_under
 from featurize.features import FeatureSettings
 from featurize.table import read_table
 from featurize.workers import analyse_files
-from moodclass.errors import UsageError
+from moodclass.errors import NoAudioError, UsageError
 from moodclass.infra import path_text
 
 
@@ -52,7 +52,7 @@ class Predictions:
 MIN_HOP = 0.5
 
 
-def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | None = None,
+def predict_paths(model: MoodModel, paths: Sequence[str | Path], *, n_jobs: int | None = None,
                   min_duration: float = DEFAULT_MIN_DURATION, progress: bool = True,
                   timeline: tuple[float, float] | None = None, whole_files: bool = False) -> Predictions:
     """Predict the mood of every audio file under `paths`; ``.parquet`` paths are feature tables.
@@ -123,11 +123,11 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], jobs: int | Non
         entries += [{"path": path_text(d), "mood": None, "error": "cannot read this folder: permission denied or a read "
                      "error; its files were not classified"} for d in unreadable]
     if not entries:
-        raise FileNotFoundError(f"no audio files under {', '.join(map(str, paths))}")
+        raise NoAudioError(f"no audio files under {', '.join(map(str, paths))}")
     files = list(dict.fromkeys(e for e in entries if isinstance(e, Path)))
     song_window = None if whole_files else model.clip_seconds
-    records = dict(analyse_files(files, model.settings, min_duration, jobs, progress, windows=timeline,
-                                 song_window=song_window)) if files else {}
+    records = dict(analyse_files(files, model.settings, min_duration=min_duration, n_jobs=n_jobs,
+                                 progress=progress, windows=timeline, song_window=song_window)) if files else {}
     done = [f for f in files if "error" not in records[f]]
     predicted = {}
     if done:  # each file's feature rows: the whole file's, or its windows' (then their mean answers)

@@ -149,8 +149,8 @@ def make_estimator(recipe: Recipe, families: Sequence[str], *, random_state: int
         members = [make_estimator(replace(recipe, classifier=n), families, random_state=random_state) for n in names]
         return VotingClassifier(list(zip(names, members)), voting="soft")
     if recipe.calibration is None:
-        return make_classifier(recipe.classifier, seed=random_state, families=families, probability=True)
-    model = make_classifier(recipe.classifier, seed=random_state, families=families)
+        return make_classifier(recipe.classifier, random_state=random_state, families=families, probability=True)
+    model = make_classifier(recipe.classifier, random_state=random_state, families=families)
     if recipe.votes and recipe.classifier in LEARNS_VOTES:
         with routing():
             model.steps[-1][1].set_fit_request(votes=True)
@@ -243,7 +243,7 @@ def grouped_cv(recipe: Recipe, sources: dict, *, target: str = "4q", n_splits: i
             splits.append((r, np.concatenate([train, kept]), test))
     estimator = make_estimator(recipe, data.settings.column_families(), random_state=random_state)
     with routing():
-        proba = out_of_fold_predictions(estimator, X, y, splits, n_repeats, n_jobs=n_jobs, progress=progress,
+        proba = out_of_fold_predictions(estimator, X, y, splits=splits, n_repeats=n_repeats, n_jobs=n_jobs, progress=progress,
                                         desc=f"{recipe.name}: {target} by artist", fit_params=params,
                                         method="predict_proba")[:, :n]
     return {**score_predictions(data.y, proba), "proba": proba, "y": data.y}
@@ -324,7 +324,7 @@ def long_tracks(recipe: Recipe, sources: dict, *, target: str = "4q", clips_per_
                     files.append(Path(tmp) / f"{q}-{k:02d}.wav")
                     sf.write(files[-1], y, data.settings.sr, subtype="PCM_16")
                     quadrants.append(q)
-            judged = predict_paths(model, files, jobs=n_jobs, progress=progress).files
+            judged = predict_paths(model, files, n_jobs=n_jobs, progress=progress).files
         if judged["mood"].isna().any():
             raise RuntimeError(f"a joined track failed: {judged['error'].dropna().iloc[0]}")
         track_true += quadrants

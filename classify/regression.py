@@ -1,4 +1,5 @@
-"""Valence and arousal as numbers: regressors in the same Pipelines, and their repeated cross-validation.
+"""Valence and arousal as numbers: the repeated cross-validation of the regressors
+(:func:`classify.pipelines.make_regressor`) and its report.
 
 ``python -m classify --cv repeated --target valence,arousal --labels FILE.csv`` learns the
 numbers themselves instead of the quadrants, where the labels are ratings.
@@ -8,40 +9,16 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy.stats import pearsonr
-from sklearn.ensemble import RandomForestRegressor
 from sklearn.metrics import accuracy_score, r2_score, root_mean_squared_error
-from sklearn.multioutput import MultiOutputRegressor
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVR
 
 from classify.evaluate import cv_splits, mean_and_std, out_of_fold_predictions
 from classify.labels import quadrants, target_thresholds
-from classify.pipelines import FamilyWeighting, feature_view
-
-#: Regressors for ``--target``.
-REGRESSORS = ("svr", "rf")
 
 
-def make_regressor(name: str, seed: int = 0, families: Sequence[str] | None = None) -> Pipeline:
-    """An unfitted Pipeline predicting every target column: standardise, weigh the columns as the
-    classifiers do (:func:`classify.pipelines.feature_view`), then ``svr`` (an RBF SVR per target,
-    C 1) or ``rf`` (a random forest of 200 trees on half the clips each, all targets at once)."""
-    if name not in REGRESSORS:
-        raise ValueError(f"unknown regressor {name!r}; choose from {', '.join(REGRESSORS)}")
-    families = None if families is None else list(families)
-    if name == "svr":
-        final = MultiOutputRegressor(SVR(kernel="rbf", C=1.0, gamma="scale"))
-    else:
-        final = RandomForestRegressor(n_estimators=200, max_samples=0.5, max_features="sqrt", random_state=seed, n_jobs=1)
-    return Pipeline([("scale", StandardScaler()),
-                     ("weigh_families", FamilyWeighting(families, **feature_view(families))), (name, final)])
-
-
-def cross_validate_regression(estimator, X: np.ndarray, Y: np.ndarray, strata: np.ndarray, names: Sequence[str],
-                              groups: np.ndarray | None = None, folds: int = 10, repeats: int = 10, seed: int = 0,
-                              n_jobs: int = -1, progress: bool = True,
-                              thresholds: Sequence[float | None] = (None, None)) -> dict:
+def repeated_cv_regression(estimator, X: np.ndarray, Y: np.ndarray, *, strata: np.ndarray, names: Sequence[str],
+                           groups: np.ndarray | None = None, n_splits: int = 10, n_repeats: int = 10,
+                           random_state: int = 0, n_jobs: int = -1, progress: bool = True,
+                           thresholds: Sequence[float | None] = (None, None)) -> dict:
     """Repeated k-fold cross-validation of a regressor of the columns of `Y`.
 
     Folds are stratified by `strata` (the quadrants) and, with `groups`, keep each group in
@@ -50,6 +27,23 @@ def cross_validate_regression(estimator, X: np.ndarray, Y: np.ndarray, strata: n
     two predicted numbers get right, at `thresholds` (None: the midpoint of the target's rating
     scale, as for quadrant labels).
 
+    Parameters
+    ----------
+    estimator : sklearn regressor
+        Cloned for every fold (:func:`classify.pipelines.make_regressor`).
+    X : np.ndarray [shape=(n, d)]
+    Y : np.ndarray [shape=(n, targets)]
+    strata : np.ndarray [shape=(n,)]
+        The classes the folds are stratified by.
+    names : sequence of str
+        The targets' names.
+    groups : np.ndarray [shape=(n,)], optional
+        Clips of one group are kept in one fold.
+    n_splits, n_repeats, random_state, n_jobs, progress
+        As for :func:`classify.evaluate.repeated_cv`.
+    thresholds : (float or None, float or None)
+        Valence and arousal thresholds of the quadrants.
+
     Returns
     -------
     dict
@@ -57,8 +51,10 @@ def cross_validate_regression(estimator, X: np.ndarray, Y: np.ndarray, strata: n
         (keys ``r2_NAME``, ``pearson_r_NAME``, ``rmse_NAME``, ``quadrant_accuracy``).
     """
     Y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)
-    splits = list(cv_splits(np.asarray(strata), groups, folds, repeats, seed))
-    predictions = out_of_fold_predictions(estimator, X, Y, splits, repeats, n_jobs, progress, desc="regression")
+    splits = list(cv_splits(np.asarray(strata), groups=groups, n_splits=n_splits, n_repeats=n_repeats,
+                            random_state=random_state))
+    predictions = out_of_fold_predictions(estimator, X, Y, splits=splits, n_repeats=n_repeats, n_jobs=n_jobs,
+                                          progress=progress, desc="regression")
     mids = target_thresholds(Y, thresholds)
     per_repeat = []
     for p in predictions:

@@ -12,7 +12,7 @@ from featurize.features import DEFAULT_FAMILIES, DEFAULT_STATS, FAMILIES, PRESET
 from featurize.run import RunSummary, featurize
 from featurize.table import errors_path
 from moodclass import arguments
-from moodclass.errors import MoodclassError, disk_problem
+from moodclass.cli import run_command
 
 EXAMPLES = """examples:
   python -m featurize --demo demo            make a small four-mood corpus in demo/ and featurize it
@@ -83,43 +83,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        if args.list_features:
-            for name, family in FAMILIES.items():
-                mark = "*" if name in DEFAULT_FAMILIES else " "
-                print(f"{mark} {name:15s} {family.description}")
-            print("(* = in the default preset)")
-            for name in ("mood", "classic"):
-                print(f"preset {name}: {','.join(PRESETS[name])}")
-            return 0
-        if args.download:
-            download_dataset(args.download[0], Path(args.download[1]), mirror=args.mirror, progress=not args.quiet)
-            return 0
-        if args.demo:
-            labels = make_demo(args.demo)
-            print(f"demo corpus: {len(labels)} clips in {args.demo}/Q1..Q4, labels in {args.demo / 'labels.csv'}")
-            args.paths = [args.demo]
-        if not args.paths:
-            build_parser().error("give at least one PATH (or --demo DIR)")
-        settings = FeatureSettings(sr=args.sr, n_fft=args.n_fft, hop_length=args.hop_length,
-                                   families=args.features, stats=args.stats)
-        summary = featurize(args.paths, output=args.output, settings=settings, jobs=args.jobs,
-                            min_duration=args.min_duration, metadata_dir=args.metadata, overwrite=args.overwrite,
-                            retry_failed=args.retry_failed, progress=not args.quiet, scheduler=args.scheduler)
-    except BrokenPipeError:  # output piped into a command that stopped reading (| head)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
-    except (MoodclassError, FileNotFoundError, PermissionError) as err:  # the user's input; anything else is a bug
-        print(f"featurize: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("featurize: interrupted", file=sys.stderr)
-        return 130
-    except OSError as err:
-        if disk_problem(err) is None:  # not the disk's state: a bug
-            raise
-        print(f"featurize: error: {disk_problem(err)}", file=sys.stderr)
-        return 2
+    return run_command("featurize", lambda: _run(args))
+
+
+def _run(args) -> int:
+    if args.list_features:
+        for name, family in FAMILIES.items():
+            mark = "*" if name in DEFAULT_FAMILIES else " "
+            print(f"{mark} {name:15s} {family.description}")
+        print("(* = in the default preset; each family is defined, with its reference, in featurize/"
+              "{spectral,dynamics,rhythm,harmony,melody,texture}.py)")
+        for name in ("mood", "classic"):
+            print(f"preset {name}: {','.join(PRESETS[name])}")
+        return 0
+    if args.download:
+        download_dataset(args.download[0], Path(args.download[1]), mirror=args.mirror, progress=not args.quiet)
+        return 0
+    paths = args.paths
+    if args.demo:
+        labels = make_demo(args.demo)
+        print(f"demo corpus: {len(labels)} clips in {args.demo}/Q1..Q4, labels in {args.demo / 'labels.csv'}")
+        paths = [args.demo]
+    if not paths:
+        build_parser().error("give at least one PATH (or --demo DIR)")
+    settings = FeatureSettings(sr=args.sr, n_fft=args.n_fft, hop_length=args.hop_length,
+                               families=args.features, stats=args.stats)
+    summary = featurize(paths, args.output, settings=settings, n_jobs=args.jobs,
+                        min_duration=args.min_duration, metadata_dir=args.metadata, overwrite=args.overwrite,
+                        retry_failed=args.retry_failed, progress=not args.quiet, scheduler=args.scheduler)
     report(summary)
     if summary.interrupted:
         return 130

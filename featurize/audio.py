@@ -10,16 +10,12 @@ import librosa
 import numpy as np
 import soundfile as sf
 
-from moodclass.errors import MoodclassError
+from moodclass.errors import AudioError, InputNotFoundError
 
 #: File endings handled as audio: what libsndfile decodes.
 AUDIO_EXTENSIONS = frozenset({".mp3", ".wav", ".flac", ".ogg", ".oga", ".opus", ".aif", ".aiff", ".au"})
 
 RESAMPLER = "soxr_hq"
-
-
-class AudioError(MoodclassError):
-    """A file that cannot be analysed; the message is the reason, for the error table."""
 
 
 def find_audio(paths: Iterable[str | Path]) -> tuple[list[Path], int, list[Path]]:
@@ -77,7 +73,7 @@ def audio_under(path: str | Path) -> tuple[list[Path], list[Path], list[Path]]:
     """
     p = Path(path)
     if not p.exists() and not p.is_symlink():
-        raise FileNotFoundError(f"{p}: no such file or folder")
+        raise InputNotFoundError(f"{p}: no such file or folder")
     if not p.is_dir():
         p = Path(os.path.abspath(p))
         return ([p], [], []) if p.suffix.lower() in AUDIO_EXTENSIONS else ([], [p], [])

@@ -122,7 +122,7 @@ def finish(output: Path, journal: Journal, current: dict, settings: FeatureSetti
 
     The latest record of a clip wins; clips no longer among the `current` files leave. The
     old table and the journal are streamed and merged in path order, a few row groups at a
-    time, so memory does not grow with the corpus (``bench/bench_table.py`` measures it).
+    time, so memory does not grow with the corpus (``python -m bench.bench_table`` measures it).
 
     Parameters
     ----------

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from moodclass.errors import MoodclassError
+from moodclass.errors import DownloadError
 
 FMA_URL = "https://os.unil.cloud.switch.ch/fma/"
 
@@ -26,10 +26,6 @@ ARCHIVES = {
 }
 #: What ``--download NAME`` fetches.
 DATASETS = {"fma_small": ("fma_small", "fma_metadata"), "fma_metadata": ("fma_metadata",)}
-
-
-class DownloadError(MoodclassError):
-    """A download that failed for good; the message says why."""
 
 
 def sha1_of(path, chunk=1 << 20):

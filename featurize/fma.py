@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from moodclass.errors import UsageError
+from moodclass.errors import InputNotFoundError, UsageError
 
 #: Columns that ``featurize`` copies from tracks.csv into the feature table.
 TRACK_COLUMNS = {
@@ -49,7 +49,7 @@ def find_metadata(audio_root: str | Path) -> Path | None:
 def _metadata_file(metadata_dir, name):
     path = Path(metadata_dir) / name
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: not found (expected FMA's fma_metadata folder with {name})")
+        raise InputNotFoundError(f"{path}: not found (expected FMA's fma_metadata folder with {name})")
     return path
 
 

@@ -18,14 +18,10 @@ from featurize.audio import AUDIO_EXTENSIONS, find_audio
 from featurize.features import FeatureSettings
 from featurize.table import Journal, TableError, journal_path, writer_lock
 from featurize.workers import analyse_files
-from moodclass.errors import MoodclassError
+from moodclass.errors import NoAudioError
 from moodclass.infra import DEFAULT_CACHE, check_writable, library_versions, path_text
 
 _GENERIC_NAMES = {"audio", "music", "clips", "songs", "tracks", "mp3", "wav", "data", "files"}
-
-
-class NoAudioError(MoodclassError):
-    """The paths given hold no audio file."""
 
 
 @dataclass
@@ -64,8 +60,8 @@ def common_root(paths: Sequence[str | Path]) -> Path:
     return Path(os.path.commonpath(dirs))
 
 
-def featurize(paths: Sequence[str | Path], output: str | Path | None = None, settings: FeatureSettings | None = None,
-              jobs: int | None = None, min_duration: float = DEFAULT_MIN_DURATION, metadata_dir: str | Path | None = None,
+def featurize(paths: Sequence[str | Path], output: str | Path | None = None, *, settings: FeatureSettings | None = None,
+              n_jobs: int | None = None, min_duration: float = DEFAULT_MIN_DURATION, metadata_dir: str | Path | None = None,
               overwrite: bool = False, retry_failed: bool = False, progress: bool = True,
               scheduler: str | None = None) -> RunSummary:
     """Compute the feature table of every audio file under `paths`, reusing what is done.
@@ -78,7 +74,7 @@ def featurize(paths: Sequence[str | Path], output: str | Path | None = None, set
         The Parquet table; default :func:`default_output`.
     settings : FeatureSettings, optional
         Extraction settings; an existing table must have been made with the same ones.
-    jobs : int, optional
+    n_jobs : int, optional
         Worker processes, as joblib counts them: default all cores, -1 the same, -2 all but one.
     min_duration : float
         Clips shorter than this many seconds are recorded as failures.
@@ -138,7 +134,8 @@ def featurize(paths: Sequence[str | Path], output: str | Path | None = None, set
         todo = bookkeeping.plan(files, rel, current, done, failed, retry_failed, summary)
         finished = False
         try:
-            for f, result in analyse_files(todo, settings, min_duration, jobs, progress, scheduler):
+            for f, result in analyse_files(todo, settings, min_duration=min_duration, n_jobs=n_jobs, progress=progress,
+                                 scheduler=scheduler):
                 journal.append({"path": rel[f], "size": current[rel[f]][0], "mtime_ns": current[rel[f]][1], **result})
                 if "error" in result:
                     summary.failed.append((rel[f], result["error"]))

@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from moodclass.errors import MoodclassError
+from moodclass.errors import TableError
 from moodclass.infra import atomic_write
 
 try:
@@ -36,10 +36,6 @@ METADATA_KEY = b"featurize"
 #: Columns that describe a clip rather than its sound, in table order.
 ID_COLUMNS = ["path", "track_id", "duration", "size", "mtime_ns"]
 ERROR_COLUMNS = ["path", "reason", "size", "mtime_ns"]
-
-
-class TableError(MoodclassError):
-    """A feature table that cannot be used as asked; the message says why and what to do."""
 
 
 #: Clips per row group of a table: about 10 MB of values with the default columns.

@@ -24,8 +24,8 @@ def _init_worker(parent: int):
     threadpool_limits(1)
 
 
-def analyse_files(files: Sequence[Path], settings: FeatureSettings, min_duration: float = DEFAULT_MIN_DURATION,
-                  jobs: int | None = None, progress: bool = True, scheduler: str | None = None,
+def analyse_files(files: Sequence[Path], settings: FeatureSettings, *, min_duration: float = DEFAULT_MIN_DURATION,
+                  n_jobs: int | None = None, progress: bool = True, scheduler: str | None = None,
                   windows: tuple[float, float] | None = None,
                   song_window: float | None = None) -> Iterator[tuple[Path, dict]]:
     """Analyse audio files in parallel, yielding ``(file, record)`` as each one finishes.
@@ -36,7 +36,7 @@ def analyse_files(files: Sequence[Path], settings: FeatureSettings, min_duration
     settings : FeatureSettings
     min_duration : float
         Shorter clips fail.
-    jobs : int, optional
+    n_jobs : int, optional
         Worker processes, as joblib counts them (default -1: all cores; -2: all but one); 1 runs
         in this process.
     progress : bool
@@ -44,7 +44,7 @@ def analyse_files(files: Sequence[Path], settings: FeatureSettings, min_duration
     scheduler : str, optional
         Analyse on a Dask cluster instead of local processes: a scheduler's address
         (``tcp://host:8786``), or ``'local'`` for a LocalCluster on this machine (see
-        :mod:`featurize.cluster`); `jobs` is then the cluster's business.
+        :mod:`featurize.cluster`); `n_jobs` is then the cluster's business.
     windows : (float, float), optional
         Also analyse windows of this length and hop, seconds (see :func:`analyse_file`); not
         with `scheduler`.
@@ -59,7 +59,7 @@ def analyse_files(files: Sequence[Path], settings: FeatureSettings, min_duration
         ``{'duration': seconds, 'values': list of float}`` (and the windows asked for), or
         ``{'error': reason}``.
     """
-    jobs = effective_n_jobs(jobs or -1)  # as joblib: -1 all cores, -2 all but one
+    jobs = effective_n_jobs(n_jobs or -1)  # as joblib: -1 all cores, -2 all but one
     bar = progress_bar(total=len(files), unit="clip", disable=not progress or not files)
     failed = 0
     try:

@@ -1,5 +1,11 @@
 """The project's errors: what a user's input or data can cause, each reported by the commands in
-one line naming the file and what to do. Any other exception is a bug, and shows its traceback."""
+one line naming the file and what to do (:func:`moodclass.cli.run_command`). Any other exception
+is a bug, and shows its traceback.
+
+Every class derives from :class:`MoodclassError`; where a built-in exception means the same
+(a missing file, a bad value), the class derives from it too, so ``except FileNotFoundError``
+still catches :class:`InputNotFoundError`.
+"""
 
 import errno
 
@@ -10,6 +16,38 @@ class MoodclassError(Exception):
 
 class UsageError(MoodclassError, ValueError):
     """Options or settings that cannot work together, or a place the tool will not write to."""
+
+
+class InputNotFoundError(MoodclassError, FileNotFoundError):
+    """A file or folder the user named (audio, labels, metadata, a model) that does not exist."""
+
+
+class NoAudioError(MoodclassError):
+    """The paths given hold no audio file."""
+
+
+class AudioError(MoodclassError):
+    """A file that cannot be analysed; the message is the reason, for the error table."""
+
+
+class TableError(MoodclassError):
+    """A feature table that cannot be used as asked; the message says why and what to do."""
+
+
+class LabelError(MoodclassError):
+    """Labels that cannot be used; the message says why."""
+
+
+class ModelFileError(MoodclassError):
+    """A file that is not a model saved by ``classify train``, or one that holds untrusted types."""
+
+
+class SettingsMismatchError(MoodclassError):
+    """Features made with other extraction settings than a model's."""
+
+
+class DownloadError(MoodclassError):
+    """A download that failed for good; the message says why."""
 
 
 #: What a full or read-only disk raises, by errno: the user's situation, reported in one line.

@@ -68,7 +68,7 @@ def quadrant_model(demo_corpus, tmp_path_factory):
 
     settings = FeatureSettings(families=("chroma", "tonnetz", "contrast", "zcr", "rms", "key", "mfcc"))
     folder = tmp_path_factory.mktemp("quadrant-model")
-    featurize([demo_corpus], output=folder / "demo.parquet", settings=settings, jobs=2, progress=False)
+    featurize([demo_corpus], output=folder / "demo.parquet", settings=settings, n_jobs=2, progress=False)
     data = load_dataset(folder / "demo.parquet", labels="folder")
     path = folder / "m.skops"
     MoodModel.fit(make_classifier("logreg", families=settings.column_families()), data, "logreg", 0).save(path)

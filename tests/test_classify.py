@@ -13,7 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from classify.__main__ import main as classify_main
 from classify.dataset import load_dataset
-from classify.evaluate import cross_validate, cv_splits
+from classify.evaluate import cv_splits, repeated_cv
 from classify.labels import (
     GEMS_QUADRANTS,
     LabelError,
@@ -43,7 +43,7 @@ SETTINGS = FeatureSettings(families=("chroma", "tonnetz", "contrast", "zcr", "rm
 @pytest.fixture(scope="module")
 def demo_table(demo_corpus, tmp_path_factory):
     out = tmp_path_factory.mktemp("tables") / "demo.parquet"
-    featurize([demo_corpus], output=out, settings=SETTINGS, jobs=2, progress=False)
+    featurize([demo_corpus], output=out, settings=SETTINGS, n_jobs=2, progress=False)
     return out
 
 
@@ -51,7 +51,7 @@ def test_scores_of_a_classifier_that_always_says_the_same_class():
     from sklearn.dummy import DummyClassifier
 
     y = np.repeat(["a", "b"], 30)
-    result = cross_validate(DummyClassifier(strategy="most_frequent"), np.zeros((60, 1)), y, folds=5, repeats=2,
+    result = repeated_cv(DummyClassifier(strategy="most_frequent"), np.zeros((60, 1)), y, n_splits=5, n_repeats=2,
                             progress=False)
     # Every clip called 'a': recall 1 and precision 1/2 for 'a', nothing right for 'b'.
     assert result["per_class"]["a"] == pytest.approx({"precision": 0.5, "recall": 1.0, "f1": 2 / 3, "support": 30})
@@ -75,7 +75,7 @@ def test_scaling_is_fitted_inside_each_training_fold():
     X, y = rng.normal(size=(60, 5)), np.repeat(["a", "b", "c"], 20)
     RecordingScaler.fitted_on.clear()
     pipeline = Pipeline([("scale", RecordingScaler()), ("svm", SVC())])
-    cross_validate(pipeline, X, y, folds=5, repeats=2, n_jobs=1, progress=False)
+    repeated_cv(pipeline, X, y, n_splits=5, n_repeats=2, n_jobs=1, progress=False)
     assert RecordingScaler.fitted_on == [48] * 10  # 4/5 of the clips, never all 60
     steps = [name for name, _ in make_classifier("svm").steps]
     assert steps.index("scale") < steps.index("svm")
@@ -85,7 +85,7 @@ def test_groups_never_span_training_and_test():
     y = np.repeat(["a", "b"], 30)
     groups = np.array([f"artist{i % 12}" for i in range(60)])
     seen_splits = set()
-    for r, train, test in cv_splits(y, groups, folds=4, repeats=3, seed=0):
+    for r, train, test in cv_splits(y, groups=groups, n_splits=4, n_repeats=3, random_state=0):
         assert not set(groups[train]) & set(groups[test])
         seen_splits.add((r, tuple(sorted(test))))
     assert len(seen_splits) == 12
@@ -97,8 +97,8 @@ def test_cross_validation_is_seeded_and_reports_every_metric():
     rng = np.random.default_rng(1)
     y = np.repeat(["Q1", "Q2"], 30)
     X = rng.normal(size=(60, 4)) + (y == "Q1")[:, None] * 2.0
-    a = cross_validate(make_classifier("svm"), X, y, folds=5, repeats=3, seed=7, progress=False)
-    b = cross_validate(make_classifier("svm"), X, y, folds=5, repeats=3, seed=7, progress=False)
+    a = repeated_cv(make_classifier("svm"), X, y, n_splits=5, n_repeats=3, random_state=7, progress=False)
+    b = repeated_cv(make_classifier("svm"), X, y, n_splits=5, n_repeats=3, random_state=7, progress=False)
     assert a == b
     assert a["mean"]["macro_f1"] > 0.8 and len(a["per_repeat"]) == 3
     assert np.sum(a["confusion"]) == 60 * 3 and a["per_class"]["Q1"]["support"] == 30
@@ -161,7 +161,7 @@ def test_nan_in_a_table_is_a_one_line_error(demo_table, tmp_path, capsys):
 def test_nested_tuning_runs_inside_the_outer_folds(demo_table, demo_corpus):
     data = load_dataset(demo_table, labels="folder")
     tuned = make_classifier("svm", tune=True, inner_folds=2)
-    result = cross_validate(tuned, data.X, data.y, folds=3, repeats=1, progress=False)
+    result = repeated_cv(tuned, data.X, data.y, n_splits=3, n_repeats=1, progress=False)
     assert result["mean"]["macro_f1"] > 0.5  # chance is 0.25
 
 
@@ -202,7 +202,7 @@ def test_train_then_predict_files_of_mixed_quality(demo_table, demo_corpus, tmp_
     assert "cannot decode" in rows["broken.mp3"]["error"] and "too short" in rows["tiny.mp3"]["error"]
     # A feature table made with other settings is refused.
     other = tmp_path / "other.parquet"
-    featurize([files], output=other, settings=FeatureSettings(families=("rms",)), jobs=1, progress=False)
+    featurize([files], output=other, settings=FeatureSettings(families=("rms",)), n_jobs=1, progress=False)
     assert classify_main(["predict", str(other), "--model", str(model), "-q"]) == 2
     assert "refuses" in capsys.readouterr().err
 
@@ -211,23 +211,23 @@ def test_family_weighting_gives_every_family_the_same_variance():
     rng = np.random.default_rng(2)
     X = StandardScaler().fit_transform(rng.normal(size=(500, 7)))
     families = ["tempogram"] * 5 + ["rms", "zcr"]
-    Z = FamilyWeighting(families).fit_transform(X)
+    Z = FamilyWeighting(families=families).fit_transform(X)
     per_family = {f: Z[:, [i for i, g in enumerate(families) if g == f]].var(axis=0).sum() for f in set(families)}
     assert per_family == pytest.approx({"tempogram": 1 / 3, "rms": 1 / 3, "zcr": 1 / 3})
     assert FamilyWeighting().fit(X).weights_ == pytest.approx(np.full(7, 1 / np.sqrt(7)))
     with pytest.raises(ValueError, match="2 family names for 7 columns"):
-        FamilyWeighting(["a", "b"]).fit(X)
+        FamilyWeighting(families=["a", "b"]).fit(X)
 
 
 def test_family_weighting_per_column_and_dropping_families():
     X = StandardScaler().fit_transform(np.random.default_rng(3).normal(size=(300, 6)))
     families = ["chroma", "chroma", "mfcc", "mfcc", "mfcc", "rms"]
-    w = FamilyWeighting(families, per="column", drop=("chroma",)).fit(X)
+    w = FamilyWeighting(families=families, per="column", drop=("chroma",)).fit(X)
     Z = w.transform(X)
     assert Z.shape == (300, 4) and np.allclose(Z, X[:, 2:] / 2)  # 4 columns kept, each 1/sqrt(4)
     assert Z.var(axis=0).sum() == pytest.approx(1.0)
     with pytest.raises(ValueError, match="leaves no column"):
-        FamilyWeighting(families, drop=("chroma", "mfcc", "rms")).fit(X)
+        FamilyWeighting(families=families, drop=("chroma", "mfcc", "rms")).fit(X)
 
 
 def test_feature_view_of_the_mood_preset_and_of_the_classic_six():
@@ -237,9 +237,9 @@ def test_feature_view_of_the_mood_preset_and_of_the_classic_six():
     mood = FeatureSettings(families=MOOD_FAMILIES).column_families()
     assert feature_view(mood) == {"per": "column", "drop": MOOD_VIEW_DROP}
     assert feature_view(FeatureSettings(families=CLASSIC_FAMILIES).column_families()) == {"per": "family", "drop": ()}
-    assert feature_view(mood, "families") == {"per": "family", "drop": ()}
+    assert feature_view(mood, view="families") == {"per": "family", "drop": ()}
     with pytest.raises(ValueError, match="unknown view"):
-        feature_view(mood, "best")
+        feature_view(mood, view="best")
 
 
 @pytest.mark.parametrize("name", ["svm", "svm_l1", "svm_lda", "krr", "logreg", "knn", "rf", "hgb", "ensemble"])
@@ -248,8 +248,8 @@ def test_every_classifier_learns_separable_moods_with_probabilities(name):
     y = np.repeat(["Q1", "Q2", "Q3"], 30)
     X = rng.normal(size=(90, 6)) + np.stack([(y == c) * 2.5 for c in ("Q1", "Q2", "Q3")] * 2, axis=1)
     families = ["a", "a", "b", "b", "c", "c"]
-    model = make_classifier(name, seed=0, families=families, probability=True)
-    result = cross_validate(make_classifier(name, seed=0, families=families), X, y, folds=3, repeats=1, progress=False)
+    model = make_classifier(name, random_state=0, families=families, probability=True)
+    result = repeated_cv(make_classifier(name, random_state=0, families=families), X, y, n_splits=3, n_repeats=1, progress=False)
     assert result["mean"]["macro_f1"] > 0.8  # chance is 0.33
     proba = model.fit(X, y).predict_proba(X[:5])
     assert proba.shape == (5, 3) and np.allclose(proba.sum(axis=1), 1)
@@ -409,10 +409,10 @@ def test_train_never_replaces_a_model_of_other_labels_unasked(demo_table, demo_c
 def test_the_command_may_follow_the_options_and_the_tools_say_their_version(demo_table, tmp_path, capsys):
     from classify.__main__ import build_parser, with_command_first
 
-    parser = build_parser()
-    assert with_command_first(["--features", "t.parquet", "train"], parser) == ["train", "--features", "t.parquet"]
-    assert with_command_first(["--cv", "repeated", "--labels", "train"], parser)[0] == "cv"  # 'train' is a value here
-    assert with_command_first(["predict", "train"], parser) == ["predict", "train"]
+    build_parser()  # fills the options that take a value
+    assert with_command_first(["--features", "t.parquet", "train"]) == ["train", "--features", "t.parquet"]
+    assert with_command_first(["--cv", "repeated", "--labels", "train"])[0] == "cv"  # 'train' is a value here
+    assert with_command_first(["predict", "train"]) == ["predict", "train"]
     model = tmp_path / "m.skops"
     assert classify_main(["--features", str(demo_table), "train", "--classifier", "logreg", "--no-cv", "-q",
                           "-o", str(model)]) == 0 and model.exists()
@@ -473,7 +473,7 @@ def test_in_the_mood_view_only_svm_lda_sees_chroma_patterns():
 
 def test_family_weighting_names_the_columns_it_keeps():
     X = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 3)), columns=["chroma_C_mean", "rms_mean", "zcr_mean"])
-    w = FamilyWeighting(["chroma", "rms", "zcr"], drop=("chroma",)).fit(X)
+    w = FamilyWeighting(families=["chroma", "rms", "zcr"], drop=("chroma",)).fit(X)
     assert w.get_feature_names_out().tolist() == ["rms_mean", "zcr_mean"]
 
 

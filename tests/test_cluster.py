@@ -47,7 +47,7 @@ def feature_values(path):
 
 def test_cluster_table_equals_the_local_one_though_a_worker_dies(cluster, demo_corpus, tmp_path):
     local, remote = tmp_path / "local.parquet", tmp_path / "cluster.parquet"
-    featurize([demo_corpus], output=local, settings=SETTINGS, jobs=2, progress=False)
+    featurize([demo_corpus], output=local, settings=SETTINGS, n_jobs=2, progress=False)
     with distributed.Client(cluster.scheduler_address) as client:
         pids = list(client.run(os.getpid).values())
 
@@ -111,7 +111,7 @@ def test_cross_validation_on_the_cluster_gives_the_local_results(cluster, demo_c
     from classify.__main__ import main as classify_main
 
     table = tmp_path / "demo.parquet"
-    featurize([demo_corpus], output=table, settings=SETTINGS, jobs=2, progress=False)
+    featurize([demo_corpus], output=table, settings=SETTINGS, n_jobs=2, progress=False)
     def task_kinds():  # the kinds of task the scheduler has ever run
         with distributed.Client(cluster.scheduler_address) as client:
             return set(client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.task_prefixes)))

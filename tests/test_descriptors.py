@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from featurize import descriptors
+from featurize import harmony, melody, spectral
 from featurize.features import FeatureSettings, extract_features
 
 SR = 22050
@@ -31,15 +31,15 @@ def family(y, name):
 
 def test_modulation_finds_rate_and_extent_of_a_sinusoid():
     t = np.arange(200) / FPS
-    rate, extent = descriptors.modulation(60 + 0.5 * np.sin(2 * np.pi * 6.0 * t) + 0.3 * t, FPS)
+    rate, extent = melody.modulation(60 + 0.5 * np.sin(2 * np.pi * 6.0 * t) + 0.3 * t, FPS)
     assert rate == pytest.approx(6.0, abs=0.2)
     assert extent == pytest.approx(1.0, rel=0.15)  # peak to peak of +-0.5
-    assert np.isnan(descriptors.modulation(np.zeros(5), FPS)[0])
+    assert np.isnan(melody.modulation(np.zeros(5), FPS)[0])
 
 
 def test_contour_segments_split_at_jumps_and_silences():
     pitch = np.array([60.0] * 10 + [np.nan] * 3 + [64.0] * 6 + [70.0] * 8 + [71.0] * 2)
-    segments = descriptors.contour_segments(pitch, max_jump=1.0, min_frames=5)
+    segments = melody.contour_segments(pitch, max_jump=1.0, min_frames=5)
     assert [(s.start, s.stop) for s in segments] == [(0, 10), (13, 19), (19, 29)]
 
 
@@ -109,12 +109,12 @@ def test_pitch_contours_follow_each_line_where_it_sounds():
     rising = np.arange(20, 60)
     salience[30 + (rising - 20) // 4, rising] = 0.96  # a line rising one bin every 4 frames, frames 20-59
     salience[50, 60::5] = 0.2  # isolated weak peaks: too short for a contour
-    found = sorted(descriptors.pitch_contours(salience), key=lambda c: c[0][0])
+    found = sorted(melody.pitch_contours(salience), key=lambda c: c[0][0])
     assert len(found) == 2
     (frames_a, bins_a), (frames_b, bins_b) = found
     assert list(frames_a) == list(range(40)) and set(bins_a) == {10}
     assert list(frames_b) == list(rising) and list(bins_b) == list(30 + (rising - 20) // 4)
-    assert descriptors.pitch_contours(np.ones((20, 10))) == []  # no peak, no contour
+    assert melody.pitch_contours(np.ones((20, 10))) == []  # no peak, no contour
 
 
 def test_contours_of_a_tone_a_chord_a_vibrato_and_glides():
@@ -158,7 +158,7 @@ def test_interval_content_of_a_cluster_and_a_triad():
     cluster[[0, 1, 2]] = 1
     triad = np.zeros((12, 3))
     triad[[0, 4, 7]] = 1
-    ic_cluster, ic_triad = descriptors.interval_content(cluster), descriptors.interval_content(triad)
+    ic_cluster, ic_triad = harmony.interval_content(cluster), harmony.interval_content(triad)
     assert ic_cluster[0, 0] == pytest.approx(2 / 3) and ic_triad[0, 0] == 0  # minor seconds: C-C#, C#-D
     assert ic_triad[2, 0] == pytest.approx(1 / 3) and ic_triad[3, 0] == pytest.approx(1 / 3)  # E-G, C-E
 
@@ -179,26 +179,26 @@ def test_chroma_patterns_of_a_held_chord_an_alternation_and_a_transposition():
     fps = 20.0  # 10 frames a block of 0.5 s, 16 blocks a patch
     held = np.zeros((12, 400))
     held[[0, 4, 7]] = 1
-    patterns = descriptors.chroma_patterns(held, fps).reshape(12, 9)  # k = -6..5 by l = 0..8
+    patterns = harmony.chroma_patterns(held, fps).reshape(12, 9)  # k = -6..5 by l = 0..8
     assert patterns[:, 0].sum() > 0 and np.allclose(patterns[:, 1:], 0)  # nothing moves in time
     # C major and F major, one second each: a period of 4 blocks, 4 cycles a patch.
     alternating = np.zeros((12, 400))
     for start in range(0, 400, 40):
         alternating[[0, 4, 7], start:start + 20] = 1
         alternating[[5, 9, 0], start + 20:start + 40] = 1
-    patterns = descriptors.chroma_patterns(alternating, fps).reshape(12, 9)
+    patterns = harmony.chroma_patterns(alternating, fps).reshape(12, 9)
     assert np.argmax(patterns[:, 1:].sum(axis=0)) + 1 == 4
     assert np.allclose(patterns[:, [1, 2, 3, 5, 6, 7]], 0, atol=1e-9)
     # Any key, any start: transposing by 5 semitones, or starting music that repeats every patch
     # 3 blocks later, changes nothing.
     music = np.tile(np.random.default_rng(0).random((12, 160)), 4)
-    reference = descriptors.chroma_patterns(music, fps)
-    assert np.allclose(descriptors.chroma_patterns(np.roll(music, 5, axis=0), fps), reference)
-    assert np.allclose(descriptors.chroma_patterns(np.roll(music, 30, axis=1), fps), reference)
-    assert not np.allclose(descriptors.chroma_patterns(np.random.default_rng(1).random((12, 640)), fps), reference)
-    assert not descriptors.chroma_patterns(held[:, :5], fps).any()  # shorter than a block
+    reference = harmony.chroma_patterns(music, fps)
+    assert np.allclose(harmony.chroma_patterns(np.roll(music, 5, axis=0), fps), reference)
+    assert np.allclose(harmony.chroma_patterns(np.roll(music, 30, axis=1), fps), reference)
+    assert not np.allclose(harmony.chroma_patterns(np.random.default_rng(1).random((12, 640)), fps), reference)
+    assert not harmony.chroma_patterns(held[:, :5], fps).any()  # shorter than a block
     with pytest.raises(ValueError, match="even"):
-        descriptors.chroma_patterns(held, fps, patch=15)
+        harmony.chroma_patterns(held, fps, patch=15)
 
 
 def test_chroma_patterns_of_a_melody_in_two_keys_are_alike():
@@ -250,4 +250,4 @@ def test_band_power_rises_where_the_tone_is():
     means = [bands[f"mel_bands_band{k:02d}_mean"] for k in range(16)]
     assert int(np.argmax(means)) == 9  # mel bands 72-79 hold 3 kHz
     with pytest.raises(ValueError, match="do not split"):
-        descriptors.band_power_db(np.ones((10, 4)), 3)
+        spectral.band_power_db(np.ones((10, 4)), 3)

@@ -34,7 +34,7 @@ def clips(tmp_path_factory):
     for i in range(32):
         write_clip(root / "music" / f"c{i:02d}.mp3", synth_clip(f"Q{i % 4 + 1}", 8.0, SR, seed=100 + i))
     clean = root / "clean.parquet"
-    featurize([root / "music"], output=clean, settings=SETTINGS, jobs=1, progress=False)
+    featurize([root / "music"], output=clean, settings=SETTINGS, n_jobs=1, progress=False)
     (root / "labels.csv").write_text("path,quadrant\n" + "".join(f"c{i:02d}.mp3,Q{i % 4 + 1}\n" for i in range(32)))
     return root / "music", read_table(clean)[0].set_index("path"), clean
 

@@ -66,7 +66,7 @@ def test_find_audio_skips_other_endings(bad_folder):
 
 def test_bad_files_are_recorded_and_good_ones_kept(bad_folder, tmp_path):
     out = tmp_path / "t.parquet"
-    summary = featurize([bad_folder], output=out, settings=FAST, jobs=2, progress=False)
+    summary = featurize([bad_folder], output=out, settings=FAST, n_jobs=2, progress=False)
     table, meta = read_table(out)
     assert sorted(table["path"]) == ["good1.mp3", "sub/good2.wav"]
     assert np.isfinite(table[FAST.columns()].to_numpy()).all()
@@ -82,30 +82,30 @@ def test_bad_files_are_recorded_and_good_ones_kept(bad_folder, tmp_path):
 
 def test_rerun_computes_only_new_or_changed_clips(bad_folder, tmp_path):
     out = tmp_path / "t.parquet"
-    featurize([bad_folder], output=out, settings=FAST, jobs=1, progress=False)
-    again = featurize([bad_folder], output=out, settings=FAST, jobs=1, progress=False)
+    featurize([bad_folder], output=out, settings=FAST, n_jobs=1, progress=False)
+    again = featurize([bad_folder], output=out, settings=FAST, n_jobs=1, progress=False)
     assert again.computed == 0 and again.reused == 2 and again.skipped_failed == len(BAD_REASONS)
     write_clip(bad_folder / "new.mp3", synth_clip("Q2", 6.0, SR, seed=9))
     write_clip(bad_folder / "good1.mp3", synth_clip("Q3", 7.0, SR, seed=9))  # changed
     (bad_folder / "sub" / "good2.wav").unlink()
-    third = featurize([bad_folder], output=out, settings=FAST, jobs=1, progress=False)
+    third = featurize([bad_folder], output=out, settings=FAST, n_jobs=1, progress=False)
     assert third.computed == 2 and third.reused == 0 and third.removed == 1
     table, _ = read_table(out)
     assert sorted(table["path"]) == ["good1.mp3", "new.mp3"]
     assert table.set_index("path").loc["good1.mp3", "duration"] == pytest.approx(7.0, abs=0.01)
-    retried = featurize([bad_folder], output=out, settings=FAST, jobs=1, progress=False, retry_failed=True)
+    retried = featurize([bad_folder], output=out, settings=FAST, n_jobs=1, progress=False, retry_failed=True)
     assert len(retried.failed) == len(BAD_REASONS)
 
 
 def test_other_settings_are_refused_not_mixed(bad_folder, tmp_path):
     out = tmp_path / "t.parquet"
-    featurize([bad_folder], output=out, settings=FAST, jobs=1, progress=False)
+    featurize([bad_folder], output=out, settings=FAST, n_jobs=1, progress=False)
     before = out.read_bytes()
     other = FeatureSettings(families=FAST.families, hop_length=256)
     with pytest.raises(TableError, match="table vs this run: hop_length: 512 vs 256"):
-        featurize([bad_folder], output=out, settings=other, jobs=1, progress=False)
+        featurize([bad_folder], output=out, settings=other, n_jobs=1, progress=False)
     assert out.read_bytes() == before
-    summary = featurize([bad_folder], output=out, settings=other, jobs=1, progress=False, overwrite=True)
+    summary = featurize([bad_folder], output=out, settings=other, n_jobs=1, progress=False, overwrite=True)
     assert summary.computed == 2 and read_table(out)[1]["settings"]["hop_length"] == 256
 
 
@@ -136,7 +136,7 @@ def test_fma_layout_records_track_ids(tmp_path):
     root = tmp_path / "fma_small"
     for tid in (2, 140, 1482):
         write_clip(root / f"{tid:06d}"[:3] / f"{tid:06d}.mp3", synth_clip("Q1", 6.0, SR, seed=tid))
-    featurize([root], output=tmp_path / "f.parquet", settings=FAST, jobs=1, progress=False)
+    featurize([root], output=tmp_path / "f.parquet", settings=FAST, n_jobs=1, progress=False)
     table, _ = read_table(tmp_path / "f.parquet")
     assert table["track_id"].tolist() == [2, 140, 1482]
     assert str(table["track_id"].dtype) == "Int64"
@@ -176,8 +176,8 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_table(bad_folder, 
     out = tmp_path / "t.parquet"
     with writer_lock(out):
         with pytest.raises(TableError, match="being written by another featurize run"):
-            featurize([bad_folder], output=out, settings=FAST, jobs=1, progress=False)
-    assert featurize([bad_folder], output=out, settings=FAST, jobs=1, progress=False).computed == 2
+            featurize([bad_folder], output=out, settings=FAST, n_jobs=1, progress=False)
+    assert featurize([bad_folder], output=out, settings=FAST, n_jobs=1, progress=False).computed == 2
     assert not out.with_name("t.lock").exists()
 
 
@@ -188,13 +188,13 @@ def test_a_torn_last_journal_line_loses_no_clip(tmp_path):
     for i in range(3):
         write_clip(root / f"c{i}.wav", synth_clip("Q1", 6.0, SR, seed=i))
     out = tmp_path / "t.parquet"
-    featurize([root], output=out, settings=FAST, jobs=1, progress=False)
+    featurize([root], output=out, settings=FAST, n_jobs=1, progress=False)
     _, metadata = read_table(out)
     # A crash left the journal's last record half-written; then a new clip arrives.
     header = json.dumps({"settings": metadata["settings"], "root": metadata["root"]})
     journal_path(out).write_text(header + '\n{"path": "c9.wav", "size": 1, "mtime_ns"')
     write_clip(root / "c3.wav", synth_clip("Q2", 6.0, SR, seed=3))
-    summary = featurize([root], output=out, settings=FAST, jobs=1, progress=False)
+    summary = featurize([root], output=out, settings=FAST, n_jobs=1, progress=False)
     table, _ = read_table(out)
     assert summary.computed == 1 and summary.rows == len(table) == 4
     assert sorted(table["path"]) == ["c0.wav", "c1.wav", "c2.wav", "c3.wav"]

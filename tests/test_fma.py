@@ -110,6 +110,6 @@ def test_echonest_labels_need_metadata(tmp_path, capsys):
         write_clip(root / f"{q}.mp3", synth_clip(q, 6.0, SR))
     from featurize.features import FeatureSettings
 
-    featurize([root], output=tmp_path / "t.parquet", settings=FeatureSettings(families=("rms",)), jobs=1, progress=False)
+    featurize([root], output=tmp_path / "t.parquet", settings=FeatureSettings(families=("rms",)), n_jobs=1, progress=False)
     assert classify_main(["--features", str(tmp_path / "t.parquet"), "--labels", "fma-echonest", "-q"]) == 2
     assert "needs FMA's metadata" in capsys.readouterr().err

@@ -117,7 +117,7 @@ def test_fma_features_csv_layout_joins_labels_by_track_id(tmp_path):
 def test_regressors_learn_valence_and_arousal_ratings(tmp_path, capsys):
     from sklearn.linear_model import LinearRegression
 
-    from classify.regression import cross_validate_regression
+    from classify.regression import repeated_cv_regression
 
     rng = np.random.default_rng(4)
     n = 160
@@ -125,8 +125,8 @@ def test_regressors_learn_valence_and_arousal_ratings(tmp_path, capsys):
     valence = 5 + 1.5 * X[:, 0] - 1.0 * X[:, 1]  # ratings on a 1-9 scale, exactly linear in two columns
     arousal = 5 + 1.2 * X[:, 2] + 0.8 * X[:, 3]
     strata = np.where(arousal >= 5, np.where(valence >= 5, "Q1", "Q2"), np.where(valence >= 5, "Q4", "Q3"))
-    exact = cross_validate_regression(LinearRegression(), X, np.column_stack([valence, arousal]), strata,
-                                      ["valence", "arousal"], folds=5, repeats=2, n_jobs=1, progress=False,
+    exact = repeated_cv_regression(LinearRegression(), X, np.column_stack([valence, arousal]), strata=strata,
+                                   names=["valence", "arousal"], n_splits=5, n_repeats=2, n_jobs=1, progress=False,
                                       thresholds=(5, 5))
     assert exact["mean"]["r2_valence"] == pytest.approx(1) and exact["mean"]["rmse_arousal"] == pytest.approx(0, abs=1e-9)
     assert exact["mean"]["quadrant_accuracy"] == 1 and exact["thresholds"] == [5, 5]
@@ -160,7 +160,7 @@ def test_a_trained_regressor_predicts_valence_and_arousal_of_audio(tmp_path, dem
 
     table = tmp_path / "demo.parquet"
     families = ("chroma", "tonnetz", "contrast", "zcr", "rms", "key", "mfcc")
-    featurize([demo_corpus], output=table, settings=FeatureSettings(families=families), jobs=2, progress=False)
+    featurize([demo_corpus], output=table, settings=FeatureSettings(families=families), n_jobs=2, progress=False)
     # Ratings on a 1-9 scale that follow the demo's quadrants: Q1 happy (7, 7) ... Q3 sad (3, 3).
     corners = {"Q1": (7, 7), "Q2": (3, 7), "Q3": (3, 3), "Q4": (7, 3)}
     clips = sorted(demo_corpus.rglob("*.mp3"))

@@ -12,7 +12,7 @@ from conftest import SR, write_clip
 from classify.__main__ import main as classify_main
 from classify.calibration import calibration_error_floor, expected_calibration_error, plot_reliability, probability_scores
 from classify.dataset import Dataset
-from classify.evaluate import cross_validate
+from classify.evaluate import repeated_cv
 from classify.model import DEFAULT_MODEL, MoodModel
 from classify.pipelines import make_classifier
 from classify.recipes import Recipe, artist_key, fit_model, fit_params, grouped_cv, leave_one_source_out, training_set
@@ -62,7 +62,7 @@ def test_out_of_fold_probabilities_sum_to_one_and_score_like_the_predictions():
     y = np.repeat(QUADRANTS, 30)
     X = rng.normal(size=(120, 5))
     X[:, 0] += 2 * np.repeat(np.arange(4), 30)
-    result = cross_validate(make_classifier("logreg"), X, y, folds=3, repeats=2, progress=False, n_jobs=1,
+    result = repeated_cv(make_classifier("logreg"), X, y, n_splits=3, n_repeats=2, progress=False, n_jobs=1,
                             probabilities=True)
     assert set(result["mean"]) >= {"macro_f1", "brier", "ece", "log_loss"}
     assert 0 <= result["mean"]["ece"] <= 1 and 0 <= result["mean"]["brier"] <= 2

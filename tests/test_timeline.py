@@ -79,6 +79,6 @@ def test_timeline_refuses_windows_too_short_and_feature_tables(quadrant_model, t
     assert classify_main(["predict", str(song), "--model", str(quadrant_model), "--hop", "2", "-q"]) == 2
     assert "give --timeline too" in capsys.readouterr().err
     table = tmp_path / "t.parquet"
-    featurize([tmp_path], output=table, settings=FeatureSettings(families=("rms",)), jobs=1, progress=False)
+    featurize([tmp_path], output=table, settings=FeatureSettings(families=("rms",)), n_jobs=1, progress=False)
     assert classify_main(["predict", str(table), "--model", str(quadrant_model), "--timeline", "6", "-q"]) == 2
     assert "--timeline needs audio" in capsys.readouterr().err
