@@ -40,7 +40,7 @@ def main():
     args = p.parse_args()
     settings = FeatureSettings()
     files = sorted(EMOTIFY_AUDIO.rglob("*.mp3"))[::40][:10]
-    clips = [load_audio(f, settings.sr, 5.0) for f in files]
+    clips = [load_audio(f, settings.sr, min_duration=5.0) for f in files]
     tracks = {"30-s track": clips[0], f"{len(clips) * 30 / 60:.0f}-minute track": np.concatenate(clips)}
     extract_features(clips[0][: 10 * settings.sr], settings)  # warm up numba and the filter banks
     print(f"mood preset ({len(settings.columns())} columns), {args.window:g}-s windows every {args.hop:g} s, "

@@ -2,15 +2,20 @@
 
 Run from the repository's root, with a table made by an earlier commit::
 
-    git stash; python -m featurize ../shared/data/emotify/audio -o cache/ref/mood.parquet; git stash pop
+    git worktree add /tmp/before REV && cd /tmp/before
+    python -m featurize "$OLDPWD/../shared/data/emotify/audio" -o "$OLDPWD/cache/ref/mood.parquet"; cd -
     python -m bench.same_values cache/ref/mood.parquet cache/ref/classic.parquet
 
 Each table's clips are featurized again with its own settings (from its metadata) into a
 temporary table, and every value is compared with the stored one: equal bits, NaN where NaN.
-Prints one line per table and writes ``cache/bench/same_values.json``.
+With ``--reports BEFORE AFTER`` it compares instead two folders of ``classify --cv`` reports
+(``*/report.json``), made by the same command before and after a change: every repeat's
+scores and every confusion matrix, classifier by classifier. Prints one line per table (or
+report) and writes ``cache/bench/same_values.json``.
 """
 
 import argparse
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -44,10 +49,35 @@ def compare(reference: Path) -> dict:
     return result
 
 
+def compare_reports(before: Path, after: Path) -> list[dict]:
+    """For each ``*/report.json`` under `before` and its namesake under `after`: whether each
+    classifier's (or regressor's) scores of every repeat and its confusion matrix are equal."""
+    out = []
+    for path in sorted(before.glob("*/report.json")):
+        a, b = json.loads(path.read_text()), json.loads((after / path.relative_to(before)).read_text())
+        kind = "classifiers" if "classifiers" in a else "regressors"
+        for name, r in a[kind].items():
+            other = b[kind].get(name, {})
+            out.append({"report": path.parent.name, "estimator": name, "folds": a["folds"], "repeats": a["repeats"],
+                        "seed": a["seed"], "mean": r["mean"], "identical": r["per_repeat"] == other.get("per_repeat")
+                        and r.get("confusion") == other.get("confusion")})
+    return out
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("tables", nargs="+", type=Path, help="feature tables made before the change")
+    p.add_argument("tables", nargs="*", type=Path, help="feature tables made before the change")
+    p.add_argument("--reports", nargs=2, type=Path, metavar=("BEFORE", "AFTER"),
+                   help="compare two folders of cross-validation reports instead")
     args = p.parse_args()
+    if args.reports:
+        results = compare_reports(*args.reports)
+        for r in results:
+            score = r["mean"].get("macro_f1", next(iter(r["mean"].values())))
+            print(f"{r['report']} ({r['folds']} folds x {r['repeats']}, seed {r['seed']}) {r['estimator']}: "
+                  f"{score:.4f}, {'every repeat and confusion identical' if r['identical'] else 'DIFFERENT'}")
+        print(f"results: {save_results('same_reports', {'reports': results})}")
+        sys.exit(0 if results and all(r["identical"] for r in results) else 1)
     results = [compare(t) for t in args.tables]
     for r in results:
         if not r["same_clips"]:

@@ -288,7 +288,7 @@ def run_cv(args: argparse.Namespace) -> int:
 
 def _report_dir(args, name: str) -> Path:
     """The cv report's folder, checked before any work: new, empty or a report of ours, writable."""
-    out = check_report_folder(args.report_dir or DEFAULT_CACHE / "reports" / name, "--report-dir")
+    out = check_report_folder(args.report_dir or DEFAULT_CACHE / "reports" / name, option="--report-dir")
     check_writable(out / "report.json", "--report-dir")
     out.mkdir(parents=True, exist_ok=True)
     (out / MARKER).touch()

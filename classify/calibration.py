@@ -50,7 +50,21 @@ def calibration_error_floor(proba: np.ndarray, classes: Sequence, *, n_draws: in
     """The expected calibration error that perfectly calibrated probabilities `proba` would show
     on this few clips: the mean, over `n_draws` draws of each clip's class from its own
     probabilities, of :func:`expected_calibration_error`. A few hundred clips leave a few
-    hundredths of error even where nothing is wrong; this says how many."""
+    hundredths of error even where nothing is wrong; this says how many.
+
+    Parameters
+    ----------
+    proba : np.ndarray [shape=(n, classes)]
+    classes : sequence
+        The columns' classes.
+    n_draws : int
+    random_state : int
+        Seed of the draws.
+
+    Returns
+    -------
+    float
+    """
     proba = np.asarray(proba, dtype=np.float64)
     rng = np.random.default_rng(random_state)
     cumulative = np.cumsum(proba / proba.sum(axis=1, keepdims=True), axis=1)
@@ -64,7 +78,21 @@ def calibration_error_floor(proba: np.ndarray, classes: Sequence, *, n_draws: in
 def probability_scores(y_true: Sequence, proba: np.ndarray, classes: Sequence) -> dict:
     """Multi-class Brier score (the mean over clips of the squared distance between the
     probabilities and the one-hot truth, 0 to 2), log loss, top-label expected calibration
-    error of `proba` and its floor on this many clips (:func:`calibration_error_floor`)."""
+    error of `proba` and its floor on this many clips (:func:`calibration_error_floor`).
+
+    Parameters
+    ----------
+    y_true : sequence
+        Each clip's class.
+    proba : np.ndarray [shape=(n, classes)]
+    classes : sequence
+        The columns' classes.
+
+    Returns
+    -------
+    dict
+        ``brier``, ``log_loss``, ``ece`` and ``ece_floor``.
+    """
     proba = _checked(y_true, proba, classes)
     labels = list(classes)
     return {"brier": float(brier_score_loss(y_true, proba, labels=labels, scale_by_half=False)),
@@ -77,7 +105,19 @@ def plot_reliability(y_true: Sequence, proba: np.ndarray, classes: Sequence, pat
                      n_bins: int = ECE_BINS) -> None:
     """Save a reliability diagram as a PNG: for each class (one against the rest) and for the
     most probable class, how often it is true against the probability given, with
-    :class:`sklearn.calibration.CalibrationDisplay`, and the histogram of confidences below."""
+    :class:`sklearn.calibration.CalibrationDisplay`, and the histogram of confidences below.
+
+    Parameters
+    ----------
+    y_true : sequence
+    proba : np.ndarray [shape=(n, classes)]
+    classes : sequence
+    path : str or Path
+        The PNG, written atomically.
+    title : str
+    n_bins : int
+        Bins of probability.
+    """
     import matplotlib
 
     matplotlib.use("Agg")

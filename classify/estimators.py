@@ -46,6 +46,17 @@ class FamilyWeighting(TransformerMixin, BaseEstimator):
         self.drop = drop
 
     def fit(self, X, y=None):
+        """Learn which columns to keep and their weights.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n, d)]
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
         X = validate_data(self, X)
         n = X.shape[1]
         families = np.arange(n).astype(str) if self.families is None else np.asarray(self.families, dtype=str)
@@ -65,12 +76,32 @@ class FamilyWeighting(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
+        """The kept columns of `X`, weighted.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n, d)]
+
+        Returns
+        -------
+        np.ndarray [shape=(n, kept)]
+        """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
         return X[:, self.keep_] * self.weights_
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the columns kept, in order."""
+        """Names of the columns kept, in order.
+
+        Parameters
+        ----------
+        input_features : sequence of str, optional
+            Names of the input columns (default: those seen in ``fit``, or ``x0``, ``x1``, ...).
+
+        Returns
+        -------
+        np.ndarray of str
+        """
         check_is_fitted(self)
         if input_features is None:
             input_features = getattr(self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)])
@@ -151,6 +182,18 @@ class LaplacianSVC(_LaplacianKernel, ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y):
+        """Fit the kernel's width and the SVM to the training clips.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n, d)]
+        y : array-like [shape=(n,)]
+            The classes.
+
+        Returns
+        -------
+        self
+        """
         X, y = validate_data(self, X, y)
         check_classification_targets(y)
         K = self._training_kernel(X)
@@ -160,12 +203,30 @@ class LaplacianSVC(_LaplacianKernel, ClassifierMixin, BaseEstimator):
         return self
 
     def decision_function(self, X):
-        """Distances to the separating hyperplanes, as :meth:`sklearn.svm.SVC.decision_function`."""
+        """Distances to the separating hyperplanes, as :meth:`sklearn.svm.SVC.decision_function`.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n, d)]
+
+        Returns
+        -------
+        np.ndarray [shape=(n, classes)], or [shape=(n,)] with two classes
+        """
         K = self._kernel(X)  # checks the fit first
         return self.svc_.decision_function(K)
 
     def predict(self, X):
-        """The class of each row of `X`."""
+        """The class of each row of `X`.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n, d)]
+
+        Returns
+        -------
+        np.ndarray [shape=(n,)]
+        """
         K = self._kernel(X)
         return self.svc_.predict(K)
 
@@ -182,9 +243,8 @@ class KernelRidgeClassifier(_LaplacianKernel, ClassifierMixin, BaseEstimator):
     so clips few listeners heard pull less. It predicts the class whose predicted share is
     largest relative to its share of the training votes (so every class counts the same, like
     balanced class weights). Without votes it regresses one-hot labels, the least-squares
-    relative of an SVM. Measured on Emotify (mood preset, 10 x 10): 0.559 macro-F1 from the
-    votes, 0.513 from the labels, the L1 SVM 0.528 (feature-set version 2: 0.553, 0.544 from
-    the shares alone with every clip alike, 0.500, 0.524).
+    relative of an SVM. Measured on Emotify (mood preset, 10 x 10, ``python -m bench.bench_classify``):
+    0.559 macro-F1 from the votes, 0.513 from the labels, the L1 SVM 0.528.
 
     Parameters
     ----------
@@ -201,11 +261,23 @@ class KernelRidgeClassifier(_LaplacianKernel, ClassifierMixin, BaseEstimator):
         self.scale = scale
         self.random_state = random_state
 
-    def fit(self, X, y, votes=None):
-        """Fit to labels `y` and, if given, `votes` [shape=(n, classes)]: each clip's votes for
-        each class (counts, or shares), columns in the sorted order of the classes. Rows that
-        sum to the same total count alike; a row with more votes counts more (as the square
-        root of its total)."""
+    def fit(self, X, y, *, votes=None):
+        """Fit to labels `y` and, if given, to each clip's `votes`.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n, d)]
+        y : array-like [shape=(n,)]
+            The classes.
+        votes : array-like [shape=(n, classes)], optional
+            Each clip's votes for each class (counts, or shares), columns in the sorted order
+            of the classes. Rows that sum to the same total count alike; a row with more votes
+            counts more (as the square root of its total).
+
+        Returns
+        -------
+        self
+        """
         X, y = validate_data(self, X, y)
         check_classification_targets(y)
         self.classes_, index = np.unique(y, return_inverse=True)
@@ -232,7 +304,16 @@ class KernelRidgeClassifier(_LaplacianKernel, ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X):
         """The balanced predicted shares, one column per class; with two classes, as scikit-learn's
-        classifiers do, one number per clip: the second class's minus the first's."""
+        classifiers do, one number per clip: the second class's minus the first's.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n, d)]
+
+        Returns
+        -------
+        np.ndarray [shape=(n, classes)], or [shape=(n,)] with two classes
+        """
         scores = self._balanced_shares(X)
         return scores[:, 1] - scores[:, 0] if len(self.classes_) == 2 else scores
 
@@ -243,12 +324,29 @@ class KernelRidgeClassifier(_LaplacianKernel, ClassifierMixin, BaseEstimator):
         calibration to fit on them; not calibrated probabilities themselves: wrap the
         classifier in :class:`~sklearn.calibration.CalibratedClassifierCV` (or the shipped
         model's temperature scaling) where a probability must mean what it says.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n, d)]
+
+        Returns
+        -------
+        np.ndarray [shape=(n, classes)]
         """
         p = np.maximum(self._balanced_shares(X), 1e-6)
         return p / p.sum(axis=1, keepdims=True)
 
     def predict(self, X):
-        """The class of each row of `X`: the largest balanced predicted share."""
+        """The class of each row of `X`: the largest balanced predicted share.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n, d)]
+
+        Returns
+        -------
+        np.ndarray [shape=(n,)]
+        """
         scores = self._balanced_shares(X)  # checks the fit first
         return self.classes_[np.argmax(scores, axis=1)]
 
@@ -296,6 +394,19 @@ class SvmLdaClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y):
+        """Fit the SVM (on the columns not in `lda_only`) and the discriminant (on all), and each one's
+        spread of decision values on the training clips.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n, d)]
+        y : array-like [shape=(n,)]
+            The classes.
+
+        Returns
+        -------
+        self
+        """
         X, y = validate_data(self, X, y)
         check_classification_targets(y)
         only = np.zeros(X.shape[1], bool) if self.lda_only is None else np.asarray(self.lda_only, dtype=bool)
@@ -315,14 +426,32 @@ class SvmLdaClassifier(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X):
         """The SVM's scaled decision values plus `lda_weight` times the discriminant's: one
-        column per class, or with two classes one number per clip (positive: the second)."""
+        column per class, or with two classes one number per clip (positive: the second).
+
+        Parameters
+        ----------
+        X : array-like [shape=(n, d)]
+
+        Returns
+        -------
+        np.ndarray [shape=(n, classes)], or [shape=(n,)] with two classes
+        """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
         svm, lda = self.svm_.decision_function(X[:, self.svm_columns_]), self.lda_.decision_function(X)
         return svm / self.spreads_[0] + self.lda_weight * lda / self.spreads_[1]
 
     def predict(self, X):
-        """The class of each row of `X`: the largest summed decision value."""
+        """The class of each row of `X`: the largest summed decision value.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n, d)]
+
+        Returns
+        -------
+        np.ndarray [shape=(n,)]
+        """
         scores = self.decision_function(X)
         return self.classes_[(scores > 0).astype(int) if scores.ndim == 1 else np.argmax(scores, axis=1)]
 

@@ -66,7 +66,17 @@ def _fit_predict(estimator, X, y, train, test, fit_params=None, method="predict"
 
 
 def mean_and_std(per_repeat: list[dict]) -> dict:
-    """``{'mean': {...}, 'std': {...}}`` of each score over the repeats' score dicts."""
+    """``{'mean': {...}, 'std': {...}}`` of each score over the repeats' score dicts.
+
+    Parameters
+    ----------
+    per_repeat : list of dict
+        Each repeat's scores, by name.
+
+    Returns
+    -------
+    dict
+    """
     keys = list(per_repeat[0])
     return {"mean": {k: float(np.mean([s[k] for s in per_repeat])) for k in keys},
             "std": {k: float(np.std([s[k] for s in per_repeat])) for k in keys}}
@@ -170,9 +180,21 @@ def repeated_cv(estimator, X: np.ndarray, y: np.ndarray, *, groups: np.ndarray |
 
 
 def score_predictions(y: np.ndarray, predictions: np.ndarray) -> dict:
-    """The scores :func:`cross_validate` reports, of each repeat's out-of-fold `predictions` of `y`:
+    """The scores :func:`repeated_cv` reports, of each repeat's out-of-fold `predictions` of `y`:
     classes [shape=(repeats, n)], or probabilities [shape=(repeats, n, classes)], columns in the
-    sorted order of the classes."""
+    sorted order of the classes.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+    predictions : np.ndarray
+        From :func:`out_of_fold_predictions`.
+
+    Returns
+    -------
+    dict
+        As :func:`repeated_cv` returns.
+    """
     classes = np.unique(y)
     proba = predictions if predictions.ndim == 3 else None
     if proba is not None:
@@ -198,7 +220,19 @@ def score_predictions(y: np.ndarray, predictions: np.ndarray) -> dict:
 
 
 def format_report(name: str, result: dict) -> str:
-    """A readable text report of one classifier's :func:`cross_validate` result."""
+    """A readable text report of one classifier's :func:`repeated_cv` result.
+
+    Parameters
+    ----------
+    name : str
+        The classifier's name, the report's first word.
+    result : dict
+        From :func:`repeated_cv`.
+
+    Returns
+    -------
+    str
+    """
     m, s = result["mean"], result["std"]
     lines = [
         f"{name}: macro-F1 {m['macro_f1']:.3f} ± {s['macro_f1']:.3f}   "
@@ -222,6 +256,14 @@ def plot_confusion(result: dict, title: str, path: str | Path) -> None:
 
     Each cell shows the share of the true class's clips and, below it, their count summed over
     the repeats; `title` should name the data set, the protocol and the chance level.
+
+    Parameters
+    ----------
+    result : dict
+        From :func:`repeated_cv`.
+    title : str
+    path : str or Path
+        The PNG, written atomically.
     """
     import matplotlib
 
@@ -248,7 +290,13 @@ def plot_confusion(result: dict, title: str, path: str | Path) -> None:
 
 
 def write_json(report: dict, path: str | Path) -> None:
-    """Write the full report (a dict) as JSON, atomically."""
+    """Write the full report (a dict) as JSON, atomically.
+
+    Parameters
+    ----------
+    report : dict
+    path : str or Path
+    """
 
     def write(tmp):
         with open(tmp, "w", encoding="utf-8") as f:

@@ -42,6 +42,11 @@ def display_name(label: str) -> str:
 def quadrants(valence, arousal, valence_threshold: float, arousal_threshold: float) -> np.ndarray:
     """Russell quadrant of each (valence, arousal) pair; a value at the threshold counts as high.
 
+    Parameters
+    ----------
+    valence, arousal : array-like
+    valence_threshold, arousal_threshold : float
+
     Returns
     -------
     np.ndarray of str, 'Q1' to 'Q4'
@@ -92,7 +97,7 @@ def scale_midpoint(values) -> float:
     return (lo + hi) / 2
 
 
-def target_thresholds(Y: np.ndarray, thresholds: Sequence[float | None] = (None, None)) -> list[float]:
+def target_thresholds(Y: np.ndarray, *, thresholds: Sequence[float | None] = (None, None)) -> list[float]:
     """The quadrant threshold of each column of `Y` (valence, arousal ratings): the one given in
     `thresholds`, else the midpoint of the column's rating scale (:func:`scale_midpoint`)."""
     given = list(thresholds)[:Y.shape[1]]
@@ -101,7 +106,17 @@ def target_thresholds(Y: np.ndarray, thresholds: Sequence[float | None] = (None,
 
 
 def folder_labels(paths: Iterable[str]) -> pd.Series:
-    """Each clip's parent folder name (``Q1/song.mp3`` -> ``Q1``); None for clips at the top."""
+    """Each clip's parent folder name (``Q1/song.mp3`` -> ``Q1``); None for clips at the top.
+
+    Parameters
+    ----------
+    paths : iterable of str
+        Relative paths, ``/``-separated.
+
+    Returns
+    -------
+    pd.Series
+    """
     return pd.Series([PurePosixPath(p).parent.name or None for p in paths], dtype=object)
 
 
@@ -111,6 +126,14 @@ def match_paths(table_paths: Sequence[str], label_paths: Sequence[str]) -> np.nd
     Paths match when one ends with the other, whole components only, so labels may be
     relative to a parent folder of the table's root (``audio/rock/001.mp3`` matches
     ``rock/001.mp3``); an ending shared by several clips matches none of them.
+
+    Parameters
+    ----------
+    table_paths, label_paths : sequence of str
+
+    Returns
+    -------
+    np.ndarray of int
     """
     by_suffix, whole = {}, {}
     for i, p in enumerate(table_paths):
@@ -131,7 +154,7 @@ def match_paths(table_paths: Sequence[str], label_paths: Sequence[str]) -> np.nd
     return out
 
 
-def csv_labels(table: pd.DataFrame, csv_path: str | Path, label_column: str | None = None,
+def csv_labels(table: pd.DataFrame, csv_path: str | Path, *, label_column: str | None = None,
                thresholds: tuple[float | None, float | None] = (None, None)) -> tuple[pd.Series, pd.DataFrame, str]:
     """Labels from a CSV keyed by ``path`` (or ``file``...) or ``track_id``, or for a foreign
     table (:mod:`classify.foreign`) by the column that names its rows.
@@ -139,6 +162,15 @@ def csv_labels(table: pd.DataFrame, csv_path: str | Path, label_column: str | No
     The CSV holds a class column (`label_column`, or the first of quadrant, label, class,
     mood, emotion), or numeric ``valence`` and ``arousal`` (or ``energy``) columns that map
     to quadrants, thresholded at `thresholds` (default: the rating scale's midpoint).
+
+    Parameters
+    ----------
+    table : pd.DataFrame
+        The feature table's identifying columns.
+    csv_path : str or Path
+    label_column : str, optional
+    thresholds : (float or None, float or None)
+        Valence and arousal thresholds, where the labels are ratings.
 
     Returns
     -------
@@ -153,7 +185,7 @@ def csv_labels(table: pd.DataFrame, csv_path: str | Path, label_column: str | No
     df = _read_labels_csv(csv_path)
     rows, key = _csv_rows(table, df, csv_path)
 
-    used = label_columns(df.columns, label_column, csv_path)
+    used = label_columns(df.columns, label_column=label_column, where=csv_path)
     if len(used) == 1:
         values, how = df[used[0]].astype(object), f"column '{used[0]}'"
     else:
@@ -226,7 +258,7 @@ def csv_numbers(table: pd.DataFrame, csv_path: str | Path, columns: Sequence[str
     return out, f"targets: {', '.join(columns)} of {csv_path}, matched by {key}: {int(hit.sum())} of {len(df)} rows"
 
 
-def label_columns(columns: Sequence[str], label_column: str | None = None, where: str | Path = "the labels file") -> list[str]:
+def label_columns(columns: Sequence[str], *, label_column: str | None = None, where: str | Path = "the labels file") -> list[str]:
     """The columns of a labels CSV the labels come from: `label_column`, or the first class
     column (quadrant, label, class, mood, emotion), or valence and arousal (or energy).
 
@@ -272,7 +304,7 @@ def echonest_numbers(table: pd.DataFrame, metadata_dir: str | Path | None,
     return out, f"targets: Echonest {', '.join(columns)} of {int(out.notna().all(axis=1).sum())} of {len(table)} tracks"
 
 
-def echonest_labels(table: pd.DataFrame, metadata_dir: str | Path | None,
+def echonest_labels(table: pd.DataFrame, metadata_dir: str | Path | None, *,
                     thresholds: tuple[float | None, float | None] = (0.5, 0.5)) -> tuple[pd.Series, str]:
     """Quadrants from Echonest valence and energy (energy standing for arousal), by track id.
 
@@ -297,7 +329,7 @@ def echonest_labels(table: pd.DataFrame, metadata_dir: str | Path | None,
                     f"{n} of {len(table)} tracks have Echonest data")
 
 
-def vote_columns(columns: Sequence[str], classes: Sequence[str], spec: str = "auto",
+def vote_columns(columns: Sequence[str], classes: Sequence[str], *, spec: str = "auto",
                  where: str | Path = "the labels file") -> dict[str, tuple[str, ...]] | None:
     """Which columns of a labels CSV hold each class's votes (counts or shares), summed per class.
 
@@ -342,7 +374,7 @@ def vote_columns(columns: Sequence[str], classes: Sequence[str], spec: str = "au
     return {c: chosen[c] for c in classes}
 
 
-def vote_counts(numbers: pd.DataFrame, by_class: dict[str, tuple[str, ...]], y: np.ndarray,
+def vote_counts(numbers: pd.DataFrame, by_class: dict[str, tuple[str, ...]], y: np.ndarray, *,
                 voters: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Each clip's votes for each class of `by_class` (columns in its order): the sum of the
     columns of `numbers` each class names, times the clip's number of `voters` if given

@@ -81,6 +81,26 @@ class MoodModel:
         A dataset with ``targets`` (``--target``) fits a regressor of them; the model then
         records the targets, their rating scales and the quadrant `thresholds` (None: the
         scale's midpoint), and has no classes.
+
+        Parameters
+        ----------
+        estimator : sklearn estimator
+            Unfitted (:func:`classify.pipelines.make_classifier` or ``make_regressor``).
+        dataset : classify.dataset.Dataset
+        name : str
+            The classifier's name, recorded.
+        seed : int
+            The `random_state` it was made with, recorded.
+        cv_scores : dict, optional
+            Its cross-validated scores, recorded.
+        thresholds : (float or None, float or None)
+            A regressor's valence and arousal thresholds.
+        fit_params : dict, optional
+            Passed to ``estimator.fit``.
+
+        Returns
+        -------
+        MoodModel
         """
         info = {"classifier": name, "seed": seed, "trained_on": str(dataset.table), "n_train": len(dataset.y),
                 "clip_seconds": _median_seconds(dataset.durations),
@@ -90,7 +110,7 @@ class MoodModel:
             estimator.fit(dataset.X, dataset.targets)
             info.update(targets=list(dataset.target_names),
                         scales=[list(rating_scale(dataset.targets[:, j])) for j in range(dataset.targets.shape[1])],
-                        thresholds=target_thresholds(dataset.targets, thresholds))
+                        thresholds=target_thresholds(dataset.targets, thresholds=thresholds))
             return cls(estimator, dataset.settings, list(dataset.feature_columns), [], info)
         estimator.fit(dataset.X, dataset.y, **(fit_params or {}))
         if fit_params:
@@ -123,13 +143,35 @@ class MoodModel:
         regressor gives its predicted ratings (``rating_TARGET``) and, when they are valence and
         arousal, the quadrant at its thresholds and both numbers mapped onto [-1, 1] (the scale's
         threshold at 0, its ends at -1 and 1).
+
+        Parameters
+        ----------
+        X : np.ndarray [shape=(n, d)]
+        settings : FeatureSettings or ForeignFeatures
+            What made `X`; checked against the model's (:meth:`check_settings`).
+
+        Returns
+        -------
+        pd.DataFrame
+            One row per row of `X`.
         """
         return self._moods(self._outputs(X, settings))
 
     def predict_songs(self, windows: Sequence[np.ndarray], settings) -> pd.DataFrame:
         """The mood of each song from the feature rows of its windows (`windows`: one array of
         rows per song, at least one song, made with `settings`): the mean of the windows' class
-        probabilities (a regressor's ratings), then the columns of :meth:`predict_moods`."""
+        probabilities (a regressor's ratings), then the columns of :meth:`predict_moods`.
+
+        Parameters
+        ----------
+        windows : sequence of np.ndarray [shape=(w, d)]
+        settings : FeatureSettings or ForeignFeatures
+
+        Returns
+        -------
+        pd.DataFrame
+            One row per song.
+        """
         outputs = self._outputs(np.vstack(windows), settings)
         ends = np.cumsum([len(w) for w in windows])
         return self._moods(np.array([part.mean(axis=0) for part in np.split(outputs, ends[:-1])]))
@@ -180,18 +222,39 @@ class MoodModel:
         return isinstance(self.settings, FeatureSettings)
 
     def check_settings(self, settings: FeatureSettings) -> None:
-        """Raise :class:`SettingsMismatchError` unless `settings` equal the model's."""
+        """Raise :class:`SettingsMismatchError` unless `settings` equal the model's.
+
+        Parameters
+        ----------
+        settings : FeatureSettings or ForeignFeatures
+        """
         if settings != self.settings:
             diffs = self.settings.differences(settings)
             raise SettingsMismatchError(f"features made with other extraction settings than the model's "
                                         f"(model vs features: {'; '.join(diffs)}): the model refuses them")
 
     def predict_proba(self, X: np.ndarray, settings: FeatureSettings) -> np.ndarray:
-        """Class probabilities (columns in :attr:`classes` order) of feature rows made with `settings`."""
+        """Class probabilities (columns in :attr:`classes` order) of feature rows made with `settings`.
+
+        Parameters
+        ----------
+        X : np.ndarray [shape=(n, d)]
+        settings : FeatureSettings or ForeignFeatures
+
+        Returns
+        -------
+        np.ndarray [shape=(n, classes)]
+        """
         return self.predict_moods(X, settings)[[f"p_{c}" for c in self.classes]].to_numpy()
 
     def save(self, path: str | Path) -> None:
-        """Write the model atomically to `path` (skops.io, compressed)."""
+        """Write the model atomically to `path` (skops.io, compressed).
+
+        Parameters
+        ----------
+        path : str or Path
+            A ``.skops`` file; replaced whole or not at all.
+        """
         payload = {"estimator": self.estimator, "settings": self.settings.to_dict(),
                    "feature_columns": self.feature_columns, "classes": self.classes, "info": self.info}
         atomic_write(path, lambda tmp: skops.io.dump(payload, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9))
@@ -199,6 +262,14 @@ class MoodModel:
     @classmethod
     def load(cls, path: str | Path) -> "MoodModel":
         """Read a model written by :meth:`save`; warns if scikit-learn's version differs from training.
+
+        Parameters
+        ----------
+        path : str or Path
+
+        Returns
+        -------
+        MoodModel
 
         Raises
         ------

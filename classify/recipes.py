@@ -79,7 +79,7 @@ class Recipe:
                 f"{', krr learning from Emotify votes' if self.votes else ''}")
 
 
-#: The model shipped until feature-set version 4: Emotify and MIREX-like by word norms, the ensemble.
+#: The baseline the shipped model is measured against: the ensemble on Emotify and MIREX-like by word norms.
 BEFORE = Recipe("before", ("emotify", "mirexlike"), "ensemble")
 #: The model that ships (classify/shipped/train_default.py): see the README's model card.
 SHIPPED = Recipe("shipped", ("4q", "emotify"), "svm_lda+krr", "temperature", votes=True)
@@ -96,6 +96,15 @@ def load_sources(names: Sequence[str] = SOURCES, *, cache: str | Path = DEFAULT_
 
     Groups are artists (:func:`artist_key`); Emotify, which names none, has a group per clip.
     A source whose audio is missing raises :class:`FileNotFoundError` naming where to get it.
+
+    Parameters
+    ----------
+    names : sequence of str
+        From :data:`SOURCES`.
+    cache : str or Path
+        Where the feature tables are (``cache/features``).
+    progress : bool
+        Show featurize's progress bar.
 
     Returns
     -------
@@ -143,7 +152,15 @@ _SOURCE_FILES = {
 def make_estimator(recipe: Recipe, families: Sequence[str], *, random_state: int = 0):
     """The recipe's unfitted estimator: the classifier's Pipeline (:func:`classify.pipelines.make_classifier`),
     calibrated as the recipe says; it has ``predict_proba``. Classifiers joined by ``+``
-    (``'svm_lda+krr'``) are each calibrated, and their probabilities averaged (a soft vote)."""
+    (``'svm_lda+krr'``) are each calibrated, and their probabilities averaged (a soft vote).
+
+    Parameters
+    ----------
+    recipe : Recipe
+    families : sequence of str
+        The family of each feature column.
+    random_state : int
+    """
     names = recipe.classifier.split("+")
     if len(names) > 1:
         members = [make_estimator(replace(recipe, classifier=n), families, random_state=random_state) for n in names]
@@ -175,7 +192,20 @@ def fit_params(recipe: Recipe, data: Dataset) -> dict:
 
 def fit_model(recipe: Recipe, data: Dataset, *, random_state: int = 0, cv_scores: dict | None = None):
     """The recipe's :class:`~classify.model.MoodModel`, fitted on every clip of `data` (with
-    their votes where the recipe learns from them)."""
+    their votes where the recipe learns from them).
+
+    Parameters
+    ----------
+    recipe : Recipe
+    data : Dataset
+    random_state : int
+    cv_scores : dict, optional
+        Recorded with the model.
+
+    Returns
+    -------
+    classify.model.MoodModel
+    """
     estimator = make_estimator(recipe, data.settings.column_families(), random_state=random_state)
     with routing():
         model = MoodModel.fit(estimator, data, recipe.classifier, random_state, cv_scores,
@@ -204,7 +234,20 @@ def _forget_fit_requests(obj, seen=None) -> None:
 
 
 def training_set(recipe: Recipe, sources: dict, *, leave_out: str | None = None) -> Dataset:
-    """Every clip of the recipe's sources (less `leave_out`), as one Dataset."""
+    """Every clip of the recipe's sources (less `leave_out`), as one Dataset.
+
+    Parameters
+    ----------
+    recipe : Recipe
+    sources : dict
+        Source name -> :class:`~classify.dataset.Dataset` (:func:`load_sources`).
+    leave_out : str, optional
+        A source left out.
+
+    Returns
+    -------
+    Dataset
+    """
     names = [n for n in recipe.sources if n != leave_out]
     return combine([sources[n] for n in names], names)
 
@@ -217,6 +260,21 @@ def grouped_cv(recipe: Recipe, sources: dict, *, target: str = "4q", n_splits: i
     (reshuffled with seed ``random_state + repeat``); every training fold also holds the
     recipe's other sources, less their clips by an artist of the test fold. Only the target's
     clips are ever tested.
+
+    Parameters
+    ----------
+    recipe : Recipe
+    sources : dict
+        Source name -> :class:`~classify.dataset.Dataset` (:func:`load_sources`).
+    target : str
+        The source tested.
+    n_splits, n_repeats : int
+    random_state : int
+        Seed of the splits and the models.
+    n_jobs : int
+        Parallel fits (-1: all cores).
+    progress : bool
+        Show a progress bar.
 
     Returns
     -------
@@ -253,6 +311,13 @@ def leave_one_source_out(recipe: Recipe, sources: dict, *, random_state: int = 0
     """Each source of `sources` tested with the recipe trained without it (on the recipe's other
     sources; a source the recipe does not use, on all of them).
 
+    Parameters
+    ----------
+    recipe : Recipe
+    sources : dict
+        Source name -> :class:`~classify.dataset.Dataset` (:func:`load_sources`).
+    random_state : int
+
     Returns
     -------
     dict
@@ -285,6 +350,22 @@ def long_tracks(recipe: Recipe, sources: dict, *, target: str = "4q", clips_per_
     ``len // clips_per_track`` tracks of nearly equal size (at least `clips_per_track` clips
     each), joined into WAV files. A recipe
     that does not learn from the target is trained on its own sources in every fold.
+
+    Parameters
+    ----------
+    recipe : Recipe
+    sources : dict
+        Source name -> :class:`~classify.dataset.Dataset` (:func:`load_sources`).
+    target : str
+        The source whose clips make the tracks.
+    clips_per_track : int
+    n_splits : int
+    random_state : int
+        Seed of the splits and the models.
+    n_jobs : int
+        Parallel fits (-1: all cores).
+    progress : bool
+        Show a progress bar.
 
     Returns
     -------
@@ -320,7 +401,7 @@ def long_tracks(recipe: Recipe, sources: dict, *, target: str = "4q", clips_per_
                 members = rng.permutation(test[data.y[test] == q])
                 n_tracks = max(1, len(members) // clips_per_track)
                 for k, chunk in enumerate(np.array_split(members, n_tracks)):
-                    y = np.concatenate([load_audio(root / data.paths[i], data.settings.sr, 0.0) for i in chunk])
+                    y = np.concatenate([load_audio(root / data.paths[i], data.settings.sr) for i in chunk])
                     files.append(Path(tmp) / f"{q}-{k:02d}.wav")
                     sf.write(files[-1], y, data.settings.sr, subtype="PCM_16")
                     quadrants.append(q)

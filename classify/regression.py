@@ -55,7 +55,7 @@ def repeated_cv_regression(estimator, X: np.ndarray, Y: np.ndarray, *, strata: n
                             random_state=random_state))
     predictions = out_of_fold_predictions(estimator, X, Y, splits=splits, n_repeats=n_repeats, n_jobs=n_jobs,
                                           progress=progress, desc="regression")
-    mids = target_thresholds(Y, thresholds)
+    mids = target_thresholds(Y, thresholds=thresholds)
     per_repeat = []
     for p in predictions:
         scores = {}

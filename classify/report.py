@@ -37,9 +37,19 @@ DENSITY_FROM = 2000
 QUADRANT_COLOURS = {"Q1": "#e6a700", "Q2": "#d62728", "Q3": "#1f5fbf", "Q4": "#2ca02c"}
 
 
-def check_report_folder(folder: str | Path, option: str = "--report") -> Path:
+def check_report_folder(folder: str | Path, *, option: str = "--report") -> Path:
     """`folder` as a Path if a report may be written there, checked before any work: a new or
     empty folder, or one a report of ours was written to (it holds :data:`MARKER`); writable.
+
+    Parameters
+    ----------
+    folder : str or Path
+    option : str
+        The command-line option that named it, for the message.
+
+    Returns
+    -------
+    Path
 
     Raises
     ------
@@ -67,8 +77,22 @@ def _old_cv_report(folder: Path) -> bool:
             and all(n.startswith("confusion_") and n.endswith(".png") for n in others))
 
 
-def write_report(predictions: Predictions, folder: str | Path, title: str = "Moods") -> Path:
-    """Write the report of `predictions` into `folder`; returns the path of ``index.html``."""
+def write_report(predictions: Predictions, folder: str | Path, *, title: str = "Moods") -> Path:
+    """Write the report of `predictions` into `folder`; returns the path of ``index.html``.
+
+    Parameters
+    ----------
+    predictions : Predictions
+        From :func:`classify.predict.predict_paths`.
+    folder : str or Path
+        Checked by :func:`check_report_folder`.
+    title : str
+        The page's title.
+
+    Returns
+    -------
+    Path
+    """
     folder = check_report_folder(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / MARKER).touch()
@@ -101,7 +125,17 @@ def write_report(predictions: Predictions, folder: str | Path, title: str = "Moo
 
 
 def plot_plane(files: pd.DataFrame) -> bytes:
-    """PNG of the files on the valence-arousal plane, coloured by quadrant, quadrants named."""
+    """PNG of the files on the valence-arousal plane, coloured by quadrant, quadrants named.
+
+    Parameters
+    ----------
+    files : pd.DataFrame
+        One row per file, with ``valence``, ``arousal`` and ``mood``.
+
+    Returns
+    -------
+    bytes
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.2, 6.0))
     v, a = files["valence"].to_numpy(float), files["arousal"].to_numpy(float)
@@ -129,7 +163,18 @@ def plot_plane(files: pd.DataFrame) -> bytes:
 
 
 def plot_shares(moods: pd.Series, classes) -> bytes:
-    """PNG bar chart of the share of each mood among `moods`."""
+    """PNG bar chart of the share of each mood among `moods`.
+
+    Parameters
+    ----------
+    moods : pd.Series
+    classes : sequence
+        The bars, in order.
+
+    Returns
+    -------
+    bytes
+    """
     plt = _pyplot()
     counts = moods.value_counts().reindex(classes, fill_value=0)
     share = counts / max(counts.sum(), 1)
@@ -145,7 +190,20 @@ def plot_shares(moods: pd.Series, classes) -> bytes:
 
 
 def plot_timeline(windows: pd.DataFrame, classes, path: str) -> bytes:
-    """PNG of one file's valence and arousal (or class probabilities) against time."""
+    """PNG of one file's valence and arousal (or class probabilities) against time.
+
+    Parameters
+    ----------
+    windows : pd.DataFrame
+        One file's windows, with ``start`` and ``end``.
+    classes : sequence
+    path : str
+        The file, for the title.
+
+    Returns
+    -------
+    bytes
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7.0, 2.6))
     t = (windows["start"].to_numpy(float) + windows["end"].to_numpy(float)) / 2

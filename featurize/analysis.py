@@ -43,7 +43,7 @@ def analyse_file(path: Path, settings: FeatureSettings, min_duration: float,
 
 def _analyse(path, settings, min_duration, windows, song_window) -> dict:
     try:
-        y = load_audio(path, settings.sr, min_duration)
+        y = load_audio(path, settings.sr, min_duration=min_duration)
         clip = Clip(y, settings)
         duration = len(y) / settings.sr
         song = song_window is not None and duration > SONG_FACTOR * song_window

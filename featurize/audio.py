@@ -93,7 +93,7 @@ def audio_under(path: str | Path) -> tuple[list[Path], list[Path], list[Path]]:
     return sorted(files), sorted(skipped), sorted(unreadable)
 
 
-def load_audio(path: str | Path, sr: int, min_duration: float = 0.0) -> np.ndarray:
+def load_audio(path: str | Path, sr: int, *, min_duration: float = 0.0) -> np.ndarray:
     """Decode a file to mono float32 at `sr`, as ``librosa.load(path, sr=sr)`` does.
 
     Parameters

@@ -1,11 +1,14 @@
-"""The feature table's bookkeeping: what is done, what is left to compute, and folding finished clips in.
+"""The life of a feature table in a run: lock, resume, plan, journal, finish.
 
-:func:`featurize.run.featurize` asks it what to analyse (:func:`plan`), starts from the table and
-any journal a killed run left (:func:`resume`), and streams finished clips into the table
-(:func:`finish`); the files themselves are kept by :mod:`featurize.table`.
+:class:`TableUpdate` is all a run (:func:`featurize.run.featurize`) needs: it takes the table's
+lock, starts from the table and any journal a killed run left (:func:`resume`), says what is
+left to analyse (:func:`plan`), journals each finished clip, and streams them into the table
+(:func:`finish`). The files' formats on disk (Parquet, error table, journal, lock) are
+:mod:`featurize.table`'s.
 """
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -22,12 +25,97 @@ from featurize.table import (
     TableError,
     check_replaceable,
     iter_table,
+    journal_path,
     read_errors,
     read_index,
     read_metadata,
     write_errors,
     write_frames,
+    writer_lock,
 )
+
+
+class TableUpdate:
+    """One run's update of the feature table at `output`, as a context manager.
+
+    Entering takes the table's lock (one run at a time writes a table), refuses a journal that
+    featurize did not write, and counts in what the table and a killed run's journal hold.
+    Each :meth:`record` goes to the journal at once, so a killed run loses only the clips in
+    flight. Leaving folds the journal into the table (the old table's rows of files no longer
+    on disk leave it) and removes the journal; on an exception other than the run's own
+    interruption, only if there is something to keep.
+
+    Parameters
+    ----------
+    output : Path
+        The Parquet table.
+    header : dict
+        ``{"settings": ..., "root": ...}``: a table or journal with another header is refused.
+    settings : FeatureSettings
+    overwrite : bool
+        Replace the table (``--overwrite``) instead of building on it.
+    tracks : pd.DataFrame, optional
+        FMA's track metadata, joined to the rows.
+    metadata : dict
+        Stored with the table besides `header` and the time it was written (versions, the
+        minimum duration).
+
+    Attributes
+    ----------
+    done, failed : dict
+        ``{path: (size, mtime_ns)}`` of the clips already in the table (or journal), and of
+        those that failed, when entered.
+    rows : int
+        Clips in the table written on leaving.
+    errors : pd.DataFrame
+        The error table written on leaving.
+    """
+
+    def __init__(self, output: Path, *, header: dict, settings: FeatureSettings, overwrite: bool = False,
+                 tracks: pd.DataFrame | None = None, metadata: dict | None = None):
+        self.output, self.header, self.settings = Path(output), header, settings
+        self.overwrite, self.tracks, self.metadata = overwrite, tracks, metadata or {}
+        self.current: dict | None = None  # set by plan(): until then there is nothing to finish
+        self.rows, self.errors = 0, pd.DataFrame(columns=ERROR_COLUMNS)
+
+    def __enter__(self) -> "TableUpdate":
+        self._lock = writer_lock(self.output)
+        self._lock.__enter__()
+        try:
+            self.journal = Journal(journal_path(self.output))
+            if self.journal.is_foreign():
+                raise TableError(f"{self.journal.path} is not a journal of featurize: it was left as it is; move it "
+                                 "away, or choose another --output")
+            self.done, self.failed = resume(self.journal, self.output, self.header, self.settings, self.overwrite)
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+        return self
+
+    def plan(self, files: list[Path], rel: dict, current: dict, *, retry_failed: bool, summary) -> list[Path]:
+        """The files to analyse (:func:`plan`); `current` (``{path: (size, mtime_ns)}`` of the
+        clips that exist) is what the table keeps on leaving."""
+        self.current = current
+        return plan(files, rel, current, self.done, self.failed, retry_failed, summary)
+
+    def record(self, path: str, result: dict) -> None:
+        """Journal one analysed clip: its features or its error."""
+        size, mtime_ns = self.current[path]
+        self.journal.append({"path": path, "size": size, "mtime_ns": mtime_ns, **result})
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self.journal.close()
+            if self.current is None:  # stopped before planning: the table and journal stay as they were
+                return
+            if exc_type is None or self.output.exists() or self.journal.latest():
+                created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+                self.rows, self.errors = finish(self.output, self.journal, self.current, self.settings,
+                                                {**self.header, "created": created, **self.metadata}, tracks=self.tracks,
+                                                base=not self.overwrite)
+            self.journal.remove()  # kept, with its clips, if finishing failed (a full disk)
+        finally:
+            self._lock.__exit__(None, None, None)
 
 
 def file_state(path: Path) -> tuple[int, int]:
@@ -89,7 +177,7 @@ def plan(files: list[Path], rel: dict, current: dict, done: dict, failed: dict, 
     return todo
 
 
-def empty_table(settings: FeatureSettings, tracks: pd.DataFrame | None = None) -> pd.DataFrame:
+def empty_table(settings: FeatureSettings, *, tracks: pd.DataFrame | None = None) -> pd.DataFrame:
     """A table of no clips with the columns and dtypes of `settings` (and FMA's `tracks`)."""
     table = pd.DataFrame({"path": pd.Series(dtype=str), "track_id": pd.Series(dtype="Int64"),
                           "duration": pd.Series(dtype=np.float64), "size": pd.Series(dtype=np.int64),
@@ -98,9 +186,9 @@ def empty_table(settings: FeatureSettings, tracks: pd.DataFrame | None = None) -
     return table if tracks is None else with_track_metadata(table, tracks)
 
 
-def table_schema(settings: FeatureSettings, tracks: pd.DataFrame | None = None) -> pa.Schema:
+def table_schema(settings: FeatureSettings, *, tracks: pd.DataFrame | None = None) -> pa.Schema:
     """The Parquet schema of a table of `settings` (and FMA's `tracks`)."""
-    return pa.Schema.from_pandas(empty_table(settings, tracks), preserve_index=False)
+    return pa.Schema.from_pandas(empty_table(settings, tracks=tracks), preserve_index=False)
 
 
 def check_header(found: dict, expected: dict, where: str | Path) -> None:
@@ -116,7 +204,7 @@ def check_header(found: dict, expected: dict, where: str | Path) -> None:
         )
 
 
-def finish(output: Path, journal: Journal, current: dict, settings: FeatureSettings, metadata: dict,
+def finish(output: Path, journal: Journal, current: dict, settings: FeatureSettings, metadata: dict, *,
            tracks: pd.DataFrame | None = None, base: bool = True) -> tuple[int, pd.DataFrame]:
     """Replace the table and its errors with the journal's records folded in; the journal stays.
 
@@ -151,7 +239,7 @@ def finish(output: Path, journal: Journal, current: dict, settings: FeatureSetti
            for b in (iter_table(output) if base and output.exists() else ()))
     fresh = _journal_rows(journal, latest, current, settings)
     chunks = (c if tracks is None else with_track_metadata(c, tracks) for c in merge_sorted(old, fresh, "path"))
-    rows = write_frames(output, chunks, metadata, table_schema(settings, tracks))
+    rows = write_frames(output, chunks, metadata, table_schema(settings, tracks=tracks))
     write_errors(errors, output)
     return rows, errors
 

@@ -2,21 +2,21 @@
 
 A run never loses finished work: every analysed clip goes to the journal as soon as it is
 done, and the table is only ever replaced whole (see :mod:`featurize.table`). What is left to
-do is :mod:`featurize.bookkeeping`'s to say, the analysing :mod:`featurize.workers`'.
+do and the table's life are :mod:`featurize.bookkeeping`'s (:class:`~featurize.bookkeeping.TableUpdate`),
+the analysing :mod:`featurize.workers`' (a local pool, or a Dask cluster).
 """
 
 import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
-from featurize import bookkeeping, fma
+from featurize import fma
 from featurize.analysis import DEFAULT_MIN_DURATION
 from featurize.audio import AUDIO_EXTENSIONS, find_audio
+from featurize.bookkeeping import TableUpdate, file_state
 from featurize.features import FeatureSettings
-from featurize.table import Journal, TableError, journal_path, writer_lock
 from featurize.workers import analyse_files
 from moodclass.errors import NoAudioError
 from moodclass.infra import DEFAULT_CACHE, check_writable, library_versions, path_text
@@ -118,42 +118,29 @@ def featurize(paths: Sequence[str | Path], output: str | Path | None = None, *, 
         metadata_dir = fma.find_metadata(root)
     tracks = fma.read_tracks(metadata_dir) if metadata_dir else None
     header = {"settings": settings.to_dict(), "root": path_text(root)}
-    with writer_lock(output):  # one run at a time may write a table
-        journal = Journal(journal_path(output))
-        if journal.is_foreign():
-            raise TableError(f"{journal.path} is not a journal of featurize: it was left as it is; move it away, "
-                             "or choose another --output")
-        done, failed = bookkeeping.resume(journal, output, header, settings, overwrite)
-        rel = {f: path_text(f.relative_to(root).as_posix()) for f in files}
-        current = {rel[f]: bookkeeping.file_state(f) for f in files}
-        hidden = [path_text(d.relative_to(root).as_posix()) + "/" for d in unreadable]
-        hidden = ["" if h == "./" else h for h in hidden]  # "": the root itself
+    metadata = {"versions": library_versions(), "min_duration": min_duration}
+    rel = {f: path_text(f.relative_to(root).as_posix()) for f in files}
+    hidden = [path_text(d.relative_to(root).as_posix()) + "/" for d in unreadable]
+    hidden = ["" if h == "./" else h for h in hidden]  # "": the root itself
+    summary = RunSummary(table=output, ignored_files=ignored, unreadable=hidden, empty=[path_text(p) for p in empty])
+    update = TableUpdate(output, header=header, settings=settings, overwrite=overwrite, tracks=tracks,
+                         metadata=metadata)
+    with update:
+        current = {rel[f]: file_state(f) for f in files}
         # The clips of a folder that cannot be read now are not gone: their rows and failures stay.
-        current.update({p: state for p, state in (done | failed).items() if p.startswith(tuple(hidden))})
-        summary = RunSummary(table=output, ignored_files=ignored, unreadable=hidden, empty=[path_text(p) for p in empty])
-        todo = bookkeeping.plan(files, rel, current, done, failed, retry_failed, summary)
-        finished = False
+        current.update({p: s for p, s in (update.done | update.failed).items() if p.startswith(tuple(hidden))})
+        todo = update.plan(files, rel, current, retry_failed=retry_failed, summary=summary)
         try:
-            for f, result in analyse_files(todo, settings, min_duration=min_duration, n_jobs=n_jobs, progress=progress,
-                                 scheduler=scheduler):
-                journal.append({"path": rel[f], "size": current[rel[f]][0], "mtime_ns": current[rel[f]][1], **result})
+            for f, result in analyse_files(todo, settings, min_duration=min_duration, n_jobs=n_jobs,
+                                           progress=progress, scheduler=scheduler):
+                update.record(rel[f], result)
                 if "error" in result:
                     summary.failed.append((rel[f], result["error"]))
                 else:
                     summary.computed += 1
-            finished = True
         except KeyboardInterrupt:
-            summary.interrupted = finished = True
-        finally:
-            journal.close()
-            if finished or output.exists() or journal.latest():
-                metadata = {**header, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                            "versions": library_versions(), "min_duration": min_duration}
-                # The old table and the journal, merged; files no longer on disk leave the table.
-                summary.rows, errors = bookkeeping.finish(output, journal, current, settings, metadata, tracks,
-                                                          base=not overwrite)
-                summary.errors = len(errors)
-            journal.remove()  # kept, with its clips, if finishing failed (a full disk)
+            summary.interrupted = True
+    summary.rows, summary.errors = update.rows, len(update.errors)
     summary.seconds = time.monotonic() - start
     return summary
 

@@ -556,13 +556,13 @@ def test_vote_columns_of_a_labels_csv():
     gems = [c for cols in GEMS_QUADRANTS.values() for c in cols] + ["solemnity"]
     assert vote_columns(["path", "quadrant", *quads], quads) == {q: (q,) for q in quads}
     assert vote_columns(["path", "quadrant", *gems], quads) == GEMS_QUADRANTS
-    assert vote_columns(["path", "quadrant", *gems], quads, "none") is None
+    assert vote_columns(["path", "quadrant", *gems], quads, spec="none") is None
     assert vote_columns(["path", "cluster"], ["C1", "C2"]) is None
-    assert vote_columns(["sad", "calm", "x"], ["Q3", "Q4"], "Q3=sad,Q4=calm+x") == {"Q3": ("sad",), "Q4": ("calm", "x")}
+    assert vote_columns(["sad", "calm", "x"], ["Q3", "Q4"], spec="Q3=sad,Q4=calm+x") == {"Q3": ("sad",), "Q4": ("calm", "x")}
     for spec, message in [("Q3=sad", "no columns for class Q4"), ("Q3=sad,Q4=nope", "no column 'nope'"),
                           ("Q3sad", "CLASS=COLUMN")]:
         with pytest.raises(LabelError, match=message):
-            vote_columns(["sad", "calm"], ["Q3", "Q4"], spec)
+            vote_columns(["sad", "calm"], ["Q3", "Q4"], spec=spec)
     numbers = pd.DataFrame({"a": [3.0, 0.0, np.nan], "b": [1.0, 0.0, 2.0], "c": [0.0, 0.0, 2.0]})
     votes, fallback = vote_counts(numbers, {"X": ("a",), "Y": ("b", "c")}, np.array(["X", "Y", "X"]))
     assert np.allclose(votes, [[3, 1], [0, 4], [4, 0]]) and fallback == 2  # no votes: the label, as many as the mean

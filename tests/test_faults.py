@@ -43,6 +43,14 @@ def _command(music, out, *extra):
     return [sys.executable, "-m", "featurize", str(music), "-o", str(out), "-q", *extra]
 
 
+def _lines(journal: Path) -> int:
+    """Lines in the journal so far: its header and a line per clip."""
+    try:
+        return journal.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
 def _alive(pgid: int) -> list[int]:
     """Processes of process group `pgid` that are still running (zombies are dead)."""
     alive = []
@@ -85,11 +93,17 @@ def test_killed_at_random_moments_then_resumed(clips, tmp_path, extra):
     music, clean, _ = clips
     out = tmp_path / "t.parquet"
     rng = random.Random(f"faults-{extra}")  # the moments are reported by the test id and this seed
+    journal = out.with_name("t.journal")
     kills = 0
     for _ in range(6):
+        # Killed once 1-5 more clips are journalled, and up to half a second later: in the middle of
+        # a clip, of a journal line or of the table's writing, whatever the machine's speed.
+        wanted, delay = _lines(journal) + rng.randint(1, 5), rng.uniform(0.0, 0.5)
         proc = subprocess.Popen(_command(music, out, *extra), start_new_session=True,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(2.0, 9.0))
+        while proc.poll() is None and _lines(journal) < wanted:
+            time.sleep(0.02)
+        time.sleep(delay)
         if proc.poll() is not None:  # finished before the kill: the table is complete
             assert proc.returncode == 0, proc.stderr.read().decode()
             break
