@@ -42,7 +42,16 @@ class ForeignFeatures:
         return cls(d["source"], d["layout"], tuple(d["names"]))
 
     def differences(self, other) -> list[str]:
-        """How `other` (settings or foreign features) differs, for an error message."""
+        """How `other` (settings or foreign features) differs, for an error message.
+
+        Parameters
+        ----------
+        other : ForeignFeatures or FeatureSettings
+
+        Returns
+        -------
+        list of str
+        """
         if not isinstance(other, ForeignFeatures):
             return [f"features from {self.source} ({self.layout}) vs features computed by featurize"]
         missing = [c for c in self.names if c not in other.names]
@@ -60,7 +69,16 @@ class ForeignFeatures:
 
 
 def is_foreign(path: str | Path) -> bool:
-    """Whether `path` names a table not made by featurize (a CSV, or a Parquet file without its settings)."""
+    """Whether `path` names a table not made by featurize (a CSV, or a Parquet file without its settings).
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    bool
+    """
     path = Path(path)
     if path.suffix.lower() in (".csv", ".tsv"):
         return True
@@ -79,6 +97,12 @@ def read_foreign(path: str | Path, *, drop_incomplete: bool = True) -> tuple[pd.
     gets its first id column (:data:`ROW_ID_COLUMNS`) as ``path``, and every other numeric column
     as a feature. Rows with a missing or infinite feature value are left out, and said so
     (with ``drop_incomplete=False`` they stay, for the caller to report each one).
+
+    Parameters
+    ----------
+    path : str or Path
+    drop_incomplete : bool
+        Leave out rows with a missing or infinite value (False: keep them, for predict to answer).
 
     Raises
     ------

@@ -35,7 +35,16 @@ GEMS_QUADRANTS = {"Q1": ("joyful_activation", "amazement"), "Q2": ("tension", "p
 
 
 def display_name(label: str) -> str:
-    """``'Q1 happy/excited'`` for a quadrant, the label itself otherwise."""
+    """``'Q1 happy/excited'`` for a quadrant, the label itself otherwise.
+
+    Parameters
+    ----------
+    label : str
+
+    Returns
+    -------
+    str
+    """
     return f"{label} {QUADRANT_NAMES[label]}" if label in QUADRANT_NAMES else str(label)
 
 
@@ -57,7 +66,16 @@ def quadrants(valence, arousal, valence_threshold: float, arousal_threshold: flo
 
 
 def are_quadrants(classes: Sequence[str]) -> bool:
-    """Whether `classes` are the four quadrants, Q1 to Q4."""
+    """Whether `classes` are the four quadrants, Q1 to Q4.
+
+    Parameters
+    ----------
+    classes : sequence of str
+
+    Returns
+    -------
+    bool
+    """
     return sorted(map(str, classes)) == sorted(QUADRANT_NAMES)
 
 
@@ -86,20 +104,48 @@ def valence_arousal(proba: np.ndarray, classes: Sequence[str]) -> tuple[np.ndarr
 
 
 def rating_scale(values) -> tuple[float, float]:
-    """The smallest common rating scale (:data:`SCALES`) that holds all `values` (else their range)."""
+    """The smallest common rating scale (:data:`SCALES`) that holds all `values` (else their range).
+
+    Parameters
+    ----------
+    values : array-like
+
+    Returns
+    -------
+    (float, float)
+    """
     lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
     return next(((a, b) for a, b in SCALES if a <= lo and hi <= b), (lo, hi))
 
 
 def scale_midpoint(values) -> float:
-    """Midpoint of the smallest common rating scale (:data:`SCALES`) that holds all `values`."""
+    """Midpoint of the smallest common rating scale (:data:`SCALES`) that holds all `values`.
+
+    Parameters
+    ----------
+    values : array-like
+
+    Returns
+    -------
+    float
+    """
     lo, hi = rating_scale(values)
     return (lo + hi) / 2
 
 
 def target_thresholds(Y: np.ndarray, *, thresholds: Sequence[float | None] = (None, None)) -> list[float]:
     """The quadrant threshold of each column of `Y` (valence, arousal ratings): the one given in
-    `thresholds`, else the midpoint of the column's rating scale (:func:`scale_midpoint`)."""
+    `thresholds`, else the midpoint of the column's rating scale (:func:`scale_midpoint`).
+
+    Parameters
+    ----------
+    Y : np.ndarray [shape=(n, targets)]
+    thresholds : sequence of float or None
+
+    Returns
+    -------
+    list of float
+    """
     given = list(thresholds)[:Y.shape[1]]
     given += [None] * (Y.shape[1] - len(given))
     return [t if t is not None else scale_midpoint(Y[:, j]) for j, t in enumerate(given)]
@@ -240,6 +286,12 @@ def _csv_rows(table: pd.DataFrame, df: pd.DataFrame, csv_path) -> tuple[np.ndarr
 def csv_numbers(table: pd.DataFrame, csv_path: str | Path, columns: Sequence[str]) -> tuple[pd.DataFrame, str]:
     """Numeric `columns` of a labels CSV (keyed as in :func:`csv_labels`), aligned with `table`.
 
+    Parameters
+    ----------
+    table : pd.DataFrame
+    csv_path : str or Path
+    columns : sequence of str
+
     Returns
     -------
     values : pd.DataFrame [shape=(len(table), len(columns))]
@@ -261,6 +313,14 @@ def csv_numbers(table: pd.DataFrame, csv_path: str | Path, columns: Sequence[str
 def label_columns(columns: Sequence[str], *, label_column: str | None = None, where: str | Path = "the labels file") -> list[str]:
     """The columns of a labels CSV the labels come from: `label_column`, or the first class
     column (quadrant, label, class, mood, emotion), or valence and arousal (or energy).
+
+    Parameters
+    ----------
+    columns : sequence of str
+        The CSV's columns.
+    label_column : str, optional
+    where : str or Path
+        The file, for the message.
 
     Raises
     ------
@@ -294,7 +354,14 @@ def _refuse_conflicts(table, rows, values, csv_path):
 
 def echonest_numbers(table: pd.DataFrame, metadata_dir: str | Path | None,
                      columns: Sequence[str]) -> tuple[pd.DataFrame, str]:
-    """Echonest `columns` (``valence``, ``energy``) of each track of `table`, NaN where missing."""
+    """Echonest `columns` (``valence``, ``energy``) of each track of `table`, NaN where missing.
+
+    Parameters
+    ----------
+    table : pd.DataFrame
+    metadata_dir : str or Path or None
+    columns : sequence of str
+    """
     unknown = [c for c in columns if c not in ("valence", "energy")]
     if unknown:
         raise LabelError(f"--target {unknown[0]}: Echonest gives valence and energy (--target valence,energy)")
@@ -307,6 +374,12 @@ def echonest_numbers(table: pd.DataFrame, metadata_dir: str | Path | None,
 def echonest_labels(table: pd.DataFrame, metadata_dir: str | Path | None, *,
                     thresholds: tuple[float | None, float | None] = (0.5, 0.5)) -> tuple[pd.Series, str]:
     """Quadrants from Echonest valence and energy (energy standing for arousal), by track id.
+
+    Parameters
+    ----------
+    table : pd.DataFrame
+    metadata_dir : str or Path or None
+    thresholds : (float or None, float or None)
 
     Returns
     -------
@@ -382,6 +455,17 @@ def vote_counts(numbers: pd.DataFrame, by_class: dict[str, tuple[str, ...]], y: 
 
     A clip without usable numbers (missing, negative, all zero) counts its label `y` as all of
     the votes, as many as the others' mean. Returns the votes and the number of such clips.
+
+    Parameters
+    ----------
+    numbers : pd.DataFrame
+        The labels CSV's numbers, aligned with `y`.
+    by_class : dict
+        Class -> the columns of its votes (:func:`vote_columns`).
+    y : np.ndarray
+        Each clip's label.
+    voters : np.ndarray, optional
+        Each clip's number of voters.
     """
     classes = list(by_class)
     votes = np.column_stack([numbers[list(cols)].to_numpy(dtype=np.float64).sum(axis=1) for cols in by_class.values()])

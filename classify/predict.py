@@ -83,14 +83,37 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], *, n_jobs: int 
     Predictions
     """
     if timeline:
-        window, hop = timeline
-        if window < min_duration:
-            raise UsageError(f"--timeline {window:g}: windows must last at least {min_duration:g} s, the shortest "
-                             "clip the model's features are computed on (--min-duration)")
-        if not hop >= MIN_HOP:
-            raise UsageError(f"--hop {hop:g}: give {MIN_HOP:g} s or more (a window every {MIN_HOP:g} s is already "
-                             f"{1 / MIN_HOP:g} analyses a second of audio)")
-    entries, skipped = [], []  # entries: a finished row (dict), or a Path to analyse
+        _check_timeline(*timeline, min_duration=min_duration)
+    entries, skipped = _entries(model, paths, timeline=timeline)
+    if not entries:
+        raise NoAudioError(f"no audio files under {', '.join(map(str, paths))}")
+    files = list(dict.fromkeys(e for e in entries if isinstance(e, Path)))
+    song_window = None if whole_files else model.clip_seconds
+    records = dict(analyse_files(files, model.settings, min_duration=min_duration, n_jobs=n_jobs,
+                                 progress=progress, windows=timeline, song_window=song_window)) if files else {}
+    done = [f for f in files if "error" not in records[f]]
+    predicted = _predicted_files(model, done, records) if done else {}
+    rows = [e if isinstance(e, dict) else predicted.get(e) or {"path": path_text(e), "mood": None, "error": records[e]["error"]}
+            for e in entries]
+    columns = ["path", "duration", "windows", "mood", "error"] + model.output_columns()[1:]
+    windows = _window_rows(model, done, records, columns) if timeline else None
+    return Predictions(pd.DataFrame(rows, columns=columns), windows, skipped, list(model.classes))
+
+
+def _check_timeline(window: float, hop: float, *, min_duration: float) -> None:
+    """Refuse windows shorter than the shortest clip analysed, or a hop below :data:`MIN_HOP`."""
+    if window < min_duration:
+        raise UsageError(f"--timeline {window:g}: windows must last at least {min_duration:g} s, the shortest "
+                         "clip the model's features are computed on (--min-duration)")
+    if not hop >= MIN_HOP:
+        raise UsageError(f"--hop {hop:g}: give {MIN_HOP:g} s or more (a window every {MIN_HOP:g} s is already "
+                         f"{1 / MIN_HOP:g} analyses a second of audio)")
+
+
+def _entries(model: MoodModel, paths, *, timeline) -> tuple[list, list]:
+    """What each path gives, in order: finished rows (dicts: a table's rows, errors) and audio
+    files to analyse (Paths); and the files passed over in folders, not audio by their ending."""
+    entries, skipped = [], []
     for given in paths:
         if is_foreign(given) and Path(given).is_file():
             entries += _foreign_rows(model, given)
@@ -122,35 +145,29 @@ def predict_paths(model: MoodModel, paths: Sequence[str | Path], *, n_jobs: int 
         entries += found
         entries += [{"path": path_text(d), "mood": None, "error": "cannot read this folder: permission denied or a read "
                      "error; its files were not classified"} for d in unreadable]
-    if not entries:
-        raise NoAudioError(f"no audio files under {', '.join(map(str, paths))}")
-    files = list(dict.fromkeys(e for e in entries if isinstance(e, Path)))
-    song_window = None if whole_files else model.clip_seconds
-    records = dict(analyse_files(files, model.settings, min_duration=min_duration, n_jobs=n_jobs,
-                                 progress=progress, windows=timeline, song_window=song_window)) if files else {}
-    done = [f for f in files if "error" not in records[f]]
-    predicted = {}
-    if done:  # each file's feature rows: the whole file's, or its windows' (then their mean answers)
-        features = [np.array([records[f]["values"]]) if records[f]["values"] is not None
-                    else np.array(records[f]["song_windows"]["values"]) for f in done]
-        given = pd.DataFrame({"path": [path_text(f) for f in done], "duration": [records[f]["duration"] for f in done],
-                              "windows": [len(x) for x in features]})
-        moods = model.predict_songs(features, model.settings)
-        predicted = dict(zip(done, pd.concat([given, moods], axis=1).assign(error=None).to_dict("records")))
-    rows = [e if isinstance(e, dict) else predicted.get(e) or {"path": path_text(e), "mood": None, "error": records[e]["error"]}
-            for e in entries]
-    columns = ["path", "duration", "windows", "mood", "error"] + model.output_columns()[1:]
-    windows = None
-    if timeline:
-        parts, order = [], {path_text(f): i for i, f in enumerate(done)}
-        for f in done:
-            w = records[f]["windows"]
-            parts += _rows(model, np.array(w["values"]), model.settings, path=[path_text(f)] * len(w["start"]),
-                           start=w["start"], end=w["end"])
-            parts += [{"path": path_text(f), "start": a, "end": b, "mood": None, "error": why} for a, b, why in w["failed"]]
-        parts.sort(key=lambda r: (order[r["path"]], r["start"]))
-        windows = pd.DataFrame(parts, columns=["path", "start", "end"] + columns[3:])
-    return Predictions(pd.DataFrame(rows, columns=columns), windows, skipped, list(model.classes))
+    return entries, skipped
+
+
+def _predicted_files(model: MoodModel, done: list, records: dict) -> dict:
+    """Each analysed file's row: from the whole file's features, or the mean answer of its windows'."""
+    features = [np.array([records[f]["values"]]) if records[f]["values"] is not None
+                else np.array(records[f]["song_windows"]["values"]) for f in done]
+    given = pd.DataFrame({"path": [path_text(f) for f in done], "duration": [records[f]["duration"] for f in done],
+                          "windows": [len(x) for x in features]})
+    moods = model.predict_songs(features, model.settings)
+    return dict(zip(done, pd.concat([given, moods], axis=1).assign(error=None).to_dict("records")))
+
+
+def _window_rows(model: MoodModel, done: list, records: dict, columns: list) -> pd.DataFrame:
+    """The ``--timeline`` rows: every window of every analysed file, in file and time order."""
+    parts, order = [], {path_text(f): i for i, f in enumerate(done)}
+    for f in done:
+        w = records[f]["windows"]
+        parts += _rows(model, np.array(w["values"]), model.settings, path=[path_text(f)] * len(w["start"]),
+                       start=w["start"], end=w["end"])
+        parts += [{"path": path_text(f), "start": a, "end": b, "mood": None, "error": why} for a, b, why in w["failed"]]
+    parts.sort(key=lambda r: (order[r["path"]], r["start"]))
+    return pd.DataFrame(parts, columns=["path", "start", "end"] + columns[3:])
 
 
 def _foreign_rows(model: MoodModel, path) -> list[dict]:

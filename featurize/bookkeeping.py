@@ -120,7 +120,16 @@ class TableUpdate:
 
 def file_state(path: Path) -> tuple[int, int]:
     """``(size, mtime_ns)`` of a file, ``(-1, -1)`` where it cannot be read (a link to nothing): it is
-    then analysed, and fails with its reason."""
+    then analysed, and fails with its reason.
+
+    Parameters
+    ----------
+    path : Path
+
+    Returns
+    -------
+    (int, int)
+    """
     try:
         st = path.stat()
     except OSError:
@@ -131,6 +140,17 @@ def file_state(path: Path) -> tuple[int, int]:
 def resume(journal: Journal, output: Path, header: dict, settings: FeatureSettings,
            overwrite: bool) -> tuple[dict, dict]:
     """What is done already, with a killed run's journal counted in; starts the journal.
+
+    Parameters
+    ----------
+    journal : Journal
+    output : Path
+        The table.
+    header : dict
+        This run's settings and root.
+    settings : FeatureSettings
+    overwrite : bool
+        Start afresh, replacing the table.
 
     Returns
     -------
@@ -178,7 +198,17 @@ def plan(files: list[Path], rel: dict, current: dict, done: dict, failed: dict, 
 
 
 def empty_table(settings: FeatureSettings, *, tracks: pd.DataFrame | None = None) -> pd.DataFrame:
-    """A table of no clips with the columns and dtypes of `settings` (and FMA's `tracks`)."""
+    """A table of no clips with the columns and dtypes of `settings` (and FMA's `tracks`).
+
+    Parameters
+    ----------
+    settings : FeatureSettings
+    tracks : pd.DataFrame, optional
+
+    Returns
+    -------
+    pd.DataFrame
+    """
     table = pd.DataFrame({"path": pd.Series(dtype=str), "track_id": pd.Series(dtype="Int64"),
                           "duration": pd.Series(dtype=np.float64), "size": pd.Series(dtype=np.int64),
                           "mtime_ns": pd.Series(dtype=np.int64)})
@@ -187,7 +217,17 @@ def empty_table(settings: FeatureSettings, *, tracks: pd.DataFrame | None = None
 
 
 def table_schema(settings: FeatureSettings, *, tracks: pd.DataFrame | None = None) -> pa.Schema:
-    """The Parquet schema of a table of `settings` (and FMA's `tracks`)."""
+    """The Parquet schema of a table of `settings` (and FMA's `tracks`).
+
+    Parameters
+    ----------
+    settings : FeatureSettings
+    tracks : pd.DataFrame, optional
+
+    Returns
+    -------
+    pyarrow.Schema
+    """
     return pa.Schema.from_pandas(empty_table(settings, tracks=tracks), preserve_index=False)
 
 
@@ -271,6 +311,16 @@ def merge_sorted(a: Iterable[pd.DataFrame], b: Iterable[pd.DataFrame], key: str)
     """Merge two streams of frames, each sorted by `key` across its frames, into one such stream.
 
     Holds at most one frame of each stream (and one output frame) at a time.
+
+    Parameters
+    ----------
+    a, b : iterable of pd.DataFrame
+    key : str
+        The column both are sorted by.
+
+    Yields
+    ------
+    pd.DataFrame
     """
     a = (f for f in a if len(f))
     b = (f for f in b if len(f))
@@ -288,7 +338,18 @@ def merge_sorted(a: Iterable[pd.DataFrame], b: Iterable[pd.DataFrame], key: str)
 
 
 def with_track_metadata(table: pd.DataFrame, tracks: pd.DataFrame) -> pd.DataFrame:
-    """Table with FMA's artist, album, genre and subset columns (re)joined on track id."""
+    """Table with FMA's artist, album, genre and subset columns (re)joined on track id.
+
+    Parameters
+    ----------
+    table : pd.DataFrame
+    tracks : pd.DataFrame
+        FMA's track metadata, indexed by track id.
+
+    Returns
+    -------
+    pd.DataFrame
+    """
     table = table.drop(columns=[c for c in fma.TRACK_COLUMNS if c in table.columns])
     joined = tracks.reindex(table["track_id"].fillna(-1).astype(int)).reset_index(drop=True)
     for i, name in enumerate(fma.TRACK_COLUMNS):

@@ -112,11 +112,29 @@ class FeatureSettings:
 
     @classmethod
     def from_dict(cls, d: dict) -> "FeatureSettings":
-        """Settings from :meth:`to_dict`'s output."""
+        """Settings from :meth:`to_dict`'s output.
+
+        Parameters
+        ----------
+        d : dict
+
+        Returns
+        -------
+        FeatureSettings
+        """
         return cls(**d)
 
     def differences(self, other: "FeatureSettings") -> list[str]:
-        """The settings in which `other` differs, as ``'name: ours vs theirs'`` strings."""
+        """The settings in which `other` differs, as ``'name: ours vs theirs'`` strings.
+
+        Parameters
+        ----------
+        other : FeatureSettings
+
+        Returns
+        -------
+        list of str
+        """
         a, b = self.to_dict(), other.to_dict()
         return [f"{k}: {a[k]} vs {b.get(k)}" for k in a if a[k] != b.get(k)]
 
@@ -156,7 +174,17 @@ def extract_features(y: np.ndarray, settings: FeatureSettings) -> np.ndarray:
 
 
 def clip_features(clip: Clip, settings: FeatureSettings) -> np.ndarray:
-    """Feature vector of a :class:`Clip` (or :class:`ClipWindow`); see :func:`extract_features`."""
+    """Feature vector of a :class:`Clip` (or :class:`ClipWindow`); see :func:`extract_features`.
+
+    Parameters
+    ----------
+    clip : Clip
+    settings : FeatureSettings
+
+    Returns
+    -------
+    np.ndarray [shape=(len(settings.columns()),)]
+    """
     parts = []
     for name in settings.families:
         family = FAMILIES[name]
@@ -172,6 +200,17 @@ def window_starts(duration: float, *, window: float, hop: float) -> np.ndarray:
 
     The last window ends at the end of the clip, so the tail is covered; a clip shorter than
     one window is one window.
+
+    Parameters
+    ----------
+    duration : float
+        Seconds.
+    window, hop : float
+        Seconds.
+
+    Returns
+    -------
+    np.ndarray
     """
     if window <= 0 or hop <= 0:
         raise ValueError(f"window and hop must be positive, not {window} and {hop}")

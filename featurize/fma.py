@@ -29,7 +29,17 @@ _FMA_FILE = re.compile(r"^(\d{3})/(\d{6})\.mp3$", re.IGNORECASE)
 
 
 def track_id_from_path(rel_path: str) -> int | None:
-    """FMA track id of a path in FMA's layout (``'000/000002.mp3'`` -> 2), else None."""
+    """FMA track id of a path in FMA's layout (``'000/000002.mp3'`` -> 2), else None.
+
+    Parameters
+    ----------
+    rel_path : str
+        ``000/000002.mp3``.
+
+    Returns
+    -------
+    int or None
+    """
     parts = PurePosixPath(rel_path).parts[-2:]
     m = _FMA_FILE.match("/".join(parts))
     if m and m.group(2).startswith(m.group(1)):
@@ -38,7 +48,16 @@ def track_id_from_path(rel_path: str) -> int | None:
 
 
 def find_metadata(audio_root: str | Path) -> Path | None:
-    """The ``fma_metadata`` folder beside or inside `audio_root`, or None."""
+    """The ``fma_metadata`` folder beside or inside `audio_root`, or None.
+
+    Parameters
+    ----------
+    audio_root : str or Path
+
+    Returns
+    -------
+    Path or None
+    """
     root = Path(audio_root)
     for candidate in (root.parent / "fma_metadata", root / "fma_metadata"):
         if (candidate / "tracks.csv").is_file():
@@ -80,6 +99,14 @@ def read_tracks(metadata_dir: str | Path) -> pd.DataFrame:
 
 def read_echonest(metadata_dir: str | Path) -> pd.DataFrame:
     """Echonest valence and energy of each track that has them, from echonest.csv.
+
+    Parameters
+    ----------
+    metadata_dir : str or Path
+
+    Returns
+    -------
+    pd.DataFrame
 
     Returns
     -------

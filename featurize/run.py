@@ -46,7 +46,17 @@ class RunSummary:
 
 
 def default_output(paths: Sequence[str | Path], cache: str | Path = DEFAULT_CACHE) -> Path:
-    """``cache/features/NAME.parquet``, NAME from the folder (``emotify-audio`` for ``emotify/audio``)."""
+    """``cache/features/NAME.parquet``, NAME from the folder (``emotify-audio`` for ``emotify/audio``).
+
+    Parameters
+    ----------
+    paths : sequence of str or Path
+    cache : str or Path
+
+    Returns
+    -------
+    Path
+    """
     root = common_root(paths)
     name = root.name or "root"
     if name.lower() in _GENERIC_NAMES and root.parent.name:
@@ -55,7 +65,16 @@ def default_output(paths: Sequence[str | Path], cache: str | Path = DEFAULT_CACH
 
 
 def common_root(paths: Sequence[str | Path]) -> Path:
-    """The deepest folder containing every path given."""
+    """The deepest folder containing every path given.
+
+    Parameters
+    ----------
+    paths : sequence of str or Path
+
+    Returns
+    -------
+    Path
+    """
     dirs = [p if p.is_dir() else p.parent for p in (Path(os.path.abspath(p)) for p in paths)]
     return Path(os.path.commonpath(dirs))
 

@@ -43,7 +43,15 @@ ROW_GROUP = 2048
 
 
 def write_table(df: pd.DataFrame, path: str | Path, metadata: dict) -> None:
-    """Write `df` to Parquet at `path` atomically, with `metadata` (a dict) in its schema."""
+    """Write `df` to Parquet at `path` atomically, with `metadata` (a dict) in its schema.
+
+    Parameters
+    ----------
+    df : pd.DataFrame
+    path : str or Path
+    metadata : dict
+        Stored in the schema metadata (settings, root, versions).
+    """
     write_frames(path, [df], metadata, pa.Schema.from_pandas(df, preserve_index=False))
 
 
@@ -53,6 +61,19 @@ def write_frames(path: str | Path, frames: Iterable[pd.DataFrame], metadata: dic
     Only one frame is in memory at a time; each becomes row groups of at most :data:`ROW_GROUP`
     rows. Every frame is converted to `schema` (the columns' types, and pandas' dtypes in its
     metadata); `metadata` (a dict) is stored beside it.
+
+    Parameters
+    ----------
+    path : str or Path
+    frames : iterable of pd.DataFrame
+        The rows, a few row groups at a time, in `schema`.
+    metadata : dict
+    schema : pyarrow.Schema
+
+    Returns
+    -------
+    int
+        Rows written.
 
     Returns
     -------
@@ -79,6 +100,14 @@ def write_frames(path: str | Path, frames: Iterable[pd.DataFrame], metadata: dic
 def read_metadata(path: str | Path) -> dict:
     """The featurize metadata dict of the table at `path`.
 
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    dict
+
     Raises
     ------
     TableError
@@ -98,7 +127,16 @@ def read_metadata(path: str | Path) -> dict:
 
 
 def is_feature_table(path: str | Path) -> bool:
-    """Whether `path` is a Parquet table with featurize's settings in it (however else damaged)."""
+    """Whether `path` is a Parquet table with featurize's settings in it (however else damaged).
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    bool
+    """
     try:
         read_metadata(path)
     except TableError:
@@ -110,6 +148,10 @@ def check_replaceable(path: str | Path) -> None:
     """Raise :class:`TableError` unless `path` is absent or a feature table, however damaged.
 
     What ``--overwrite`` may replace: never a file that featurize did not make.
+
+    Parameters
+    ----------
+    path : str or Path
     """
     path = Path(path)
     if not path.exists():
@@ -132,7 +174,17 @@ def _damaged(path, err) -> TableError:
 
 
 def read_table(path: str | Path) -> tuple[pd.DataFrame, dict]:
-    """The table at `path` as a DataFrame, and its metadata dict."""
+    """The table at `path` as a DataFrame, and its metadata dict.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    table : pd.DataFrame
+    metadata : dict
+    """
     metadata = read_metadata(path)
     try:
         table = pq.read_table(path, page_checksum_verification=True)
@@ -156,6 +208,17 @@ def _row_groups(path: str | Path, columns: Sequence[str] | None = None) -> Itera
 def iter_table(path: str | Path, columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
     """The rows of the table at `path`, a row group at a time, every page's checksum verified.
 
+    Parameters
+    ----------
+    path : str or Path
+    columns : sequence of str, optional
+        Read only these.
+
+    Yields
+    ------
+    pd.DataFrame
+        A row group.
+
     Raises
     ------
     TableError
@@ -170,6 +233,15 @@ def read_index(path: str | Path) -> pd.DataFrame:
 
     Reads, and so verifies, the whole table, a row group at a time: a damaged table is
     found before a run starts computing, not when it writes its results.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    pd.DataFrame
+        ``path``, ``size`` and ``mtime_ns`` of every clip.
     """
     keep = ["path", "size", "mtime_ns"]
     parts = [group.select(keep).to_pandas() for group in _row_groups(path)]
@@ -199,6 +271,11 @@ def writer_lock(table_path: str | Path) -> Iterator[None]:
     ``kill -9`` never leaves the table locked, even while its workers finish a clip. Taking it
     removes the temporary files (``.NAME.parquet.*.tmp``) of the table's writes that were killed. Where
     ``fcntl`` does not exist (Windows) nothing is locked.
+
+    Parameters
+    ----------
+    table_path : str or Path
+        The feature table (``NAME.parquet``).
     """
     p = Path(table_path)
     lock = p.with_name(p.stem + ".lock")
@@ -221,13 +298,33 @@ def writer_lock(table_path: str | Path) -> Iterator[None]:
 
 
 def errors_path(table_path: str | Path) -> Path:
-    """Where the error table of `table_path` lives."""
+    """Where the error table of `table_path` lives.
+
+    Parameters
+    ----------
+    table_path : str or Path
+        The feature table (``NAME.parquet``).
+
+    Returns
+    -------
+    Path
+    """
     p = Path(table_path)
     return p.with_name(p.stem + ".errors.csv")
 
 
 def journal_path(table_path: str | Path) -> Path:
-    """Where the journal of `table_path` lives."""
+    """Where the journal of `table_path` lives.
+
+    Parameters
+    ----------
+    table_path : str or Path
+        The feature table (``NAME.parquet``).
+
+    Returns
+    -------
+    Path
+    """
     p = Path(table_path)
     return p.with_name(p.stem + ".journal")
 
@@ -238,6 +335,16 @@ def read_errors(table_path: str | Path) -> pd.DataFrame:
     It only saves retrying files that failed: one damaged, cut short or edited (in a
     spreadsheet, say) is read as far as it can be, and the files of rows that cannot be are
     simply analysed again; it is rewritten whole at the end of the run.
+
+    Parameters
+    ----------
+    table_path : str or Path
+        The feature table (``NAME.parquet``).
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns :data:`ERROR_COLUMNS`.
     """
     p = errors_path(table_path)
     if not p.exists():
@@ -256,7 +363,15 @@ def read_errors(table_path: str | Path) -> pd.DataFrame:
 
 
 def write_errors(errors: pd.DataFrame, table_path: str | Path) -> None:
-    """Write the error table beside `table_path` atomically; remove it when there are no errors."""
+    """Write the error table beside `table_path` atomically; remove it when there are no errors.
+
+    Parameters
+    ----------
+    errors : pd.DataFrame
+        Columns :data:`ERROR_COLUMNS`.
+    table_path : str or Path
+        The feature table (``NAME.parquet``).
+    """
     p = errors_path(table_path)
     if len(errors) == 0:
         p.unlink(missing_ok=True)
@@ -280,7 +395,13 @@ class Journal:
         self._file = None
 
     def append(self, record: dict) -> None:
-        """Add one record (a JSON-serialisable dict) and flush it to the operating system."""
+        """Add one record (a JSON-serialisable dict) and flush it to the operating system.
+
+        Parameters
+        ----------
+        record : dict
+            JSON-serialisable; the first one is the run's header.
+        """
         try:
             if self._file is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -353,7 +474,16 @@ class Journal:
         return out
 
     def values_at(self, offsets: Iterable[int]) -> list[list[float]]:
-        """The ``values`` of the records that start at `offsets` (from :meth:`latest`)."""
+        """The ``values`` of the records that start at `offsets` (from :meth:`latest`).
+
+        Parameters
+        ----------
+        offsets : iterable of int
+
+        Returns
+        -------
+        list of list of float
+        """
         out = []
         with open(self.path, "rb") as f:
             for offset in offsets:

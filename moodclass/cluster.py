@@ -21,6 +21,15 @@ def dask_client(address: str) -> Iterator:
     """A ``dask.distributed.Client`` for the block: ``'local'`` starts (and then stops) a LocalCluster of
     one-thread worker processes on this machine; anything else is a running scheduler's address.
 
+    Parameters
+    ----------
+    address : str
+        A scheduler's address, or ``'local'``.
+
+    Yields
+    ------
+    distributed.Client
+
     Raises
     ------
     UsageError

@@ -56,12 +56,30 @@ _DISK_PROBLEMS = {errno.ENOSPC: "no space left on the disk", errno.EDQUOT: "disk
 
 
 def disk_reason(err: BaseException) -> str | None:
-    """What a full or read-only disk's OSError means, in a few words; None for any other error."""
+    """What a full or read-only disk's OSError means, in a few words; None for any other error.
+
+    Parameters
+    ----------
+    err : BaseException
+
+    Returns
+    -------
+    str or None
+    """
     return _DISK_PROBLEMS.get(err.errno) if isinstance(err, OSError) else None
 
 
 def disk_problem(err: BaseException) -> str | None:
-    """One line for an OSError of a full or read-only disk, naming the file; None for any other error."""
+    """One line for an OSError of a full or read-only disk, naming the file; None for any other error.
+
+    Parameters
+    ----------
+    err : BaseException
+
+    Returns
+    -------
+    str or None
+    """
     what = disk_reason(err)
     if what is None:
         return None

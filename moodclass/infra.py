@@ -41,6 +41,14 @@ def path_text(path: str | os.PathLike) -> str:
     Python reads them as lone surrogates, which no UTF-8 file can hold) shows each such byte
     as ``\\xNN``, as ``ls -b`` does: ``caf\\xe9.mp3`` for the Latin-1 name ``café.mp3``.
     Every other name is returned as it is.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    str
     """
     text = os.fspath(path)
     try:
@@ -56,6 +64,11 @@ def die_with_parent(parent_pid: int) -> None:
     Without this, the workers of a run killed with ``kill -9`` compute on, and a table's lock
     or two cores stay taken. Linux only (``prctl(PR_SET_PDEATHSIG)``); does nothing in a
     process whose parent is not `parent_pid` (the run itself, or a Dask worker).
+
+    Parameters
+    ----------
+    parent_pid : int
+        The process whose end ends this one.
     """
     if os.getppid() != parent_pid or not sys.platform.startswith("linux"):
         return
@@ -71,7 +84,19 @@ def parallel(n_jobs: int, **kwargs):
     """A joblib ``Parallel`` of `n_jobs` whose local worker processes die with this one
     (:func:`die_with_parent`); a backend chosen with ``joblib.parallel_config`` (Dask's) is
     used as it is. scikit-learn's subclass: with its ``delayed``, each task runs with the
-    caller's scikit-learn settings (metadata routing)."""
+    caller's scikit-learn settings (metadata routing).
+
+    Parameters
+    ----------
+    n_jobs : int
+        As joblib counts: -1 all cores.
+    **kwargs
+        Passed to :class:`sklearn.utils.parallel.Parallel`.
+
+    Returns
+    -------
+    sklearn.utils.parallel.Parallel
+    """
     from joblib.parallel import LokyBackend, get_active_backend
     from sklearn.utils.parallel import Parallel
 
@@ -86,6 +111,12 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> None:
 
     A crash at any point leaves either the old file or the new one, never a partial file; a
     file replaced keeps its permissions. An OSError (a full disk) names `path`.
+
+    Parameters
+    ----------
+    path : str or Path
+    write : callable
+        ``write(temporary_path)`` writes the whole file.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -107,7 +138,17 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> None:
 def check_writable(path: str | Path, option: str, *, shown: str | Path | None = None) -> None:
     """Raise :class:`UsageError` unless the file `path` can be written (its folder made where
     missing): checked before any work, so that nothing is computed for nothing. Makes nothing.
-    The message names `option` and `shown` (default `path`)."""
+    The message names `option` and `shown` (default `path`).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to be written.
+    option : str
+        The option that named it, for the message.
+    shown : str or Path, optional
+        How to name it in the message (default: `path`).
+    """
     path = Path(path)
     shown = path if shown is None else shown
     if path.is_dir():
