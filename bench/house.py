@@ -28,6 +28,19 @@ def sources(rev):
                               text=True).stdout for n in names if n.endswith(".py")}
 
 
+def code_lines(text, tree):
+    """Lines of code: not blank, not a comment, not in a docstring."""
+    docs = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(getattr(first, "value", None), ast.Constant) \
+                    and isinstance(first.value.value, str):
+                docs.update(range(first.lineno, first.end_lineno + 1))
+    return sum(1 for i, line in enumerate(text.splitlines(), 1)
+               if line.strip() and not line.strip().startswith("#") and i not in docs)
+
+
 def module_name(path):
     return path[:-3].replace("/", ".").removesuffix(".__init__")
 
@@ -126,6 +139,8 @@ def measure(rev=None):
     return {
         "revision": rev or "working tree",
         "lines_total": sum(lines.values()),
+        "code_lines_total": sum(code_lines(texts[p], trees[p]) for p in texts),
+        "code_lines": {p: code_lines(texts[p], trees[p]) for p in sorted(texts, key=lambda p: -lines[p])},
         "lines": dict(sorted(lines.items(), key=lambda kv: -kv[1])),
         "longest_functions": [f"{n} lines  {where}" for n, where in sorted(functions, reverse=True)[:10]],
         "public_functions": len(public),
@@ -147,9 +162,10 @@ def main():
     args = p.parse_args()
     r = measure(args.rev)
     path = save_results("house" if args.rev is None else f"house-{args.rev.replace('/', '_')}", r)
-    print(f"{r['revision']}: {r['lines_total']} lines in {len(r['lines'])} modules")
+    print(f"{r['revision']}: {r['lines_total']} lines in {len(r['lines'])} modules, {r['code_lines_total']} of them "
+          "code (not blank, comment or docstring); per module, lines (code):")
     for module, n in list(r["lines"].items())[: None if args.all else 12]:
-        print(f"  {n:5d}  {module}")
+        print(f"  {n:5d} ({r['code_lines'][module]:4d})  {module}")
     print("longest functions:")
     for line in r["longest_functions"]:
         print(f"  {line}")

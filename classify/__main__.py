@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from classify.dataset import load_dataset
 from classify.evaluate import format_report, plot_confusion, repeated_cv, write_json
@@ -24,16 +25,18 @@ from classify.pipelines import (
     make_regressor,
     minimum_clips,
 )
+from classify.playlists import check_playlist_folder, write_playlists
 from classify.predict import MIN_HOP, format_predictions, predict_paths
 from classify.regression import format_regression_report, repeated_cv_regression
 from classify.report import MARKER, check_report_folder, write_report
+from classify.tags import model_identity, tag_paths
 from featurize.analysis import DEFAULT_MIN_DURATION
 from moodclass import arguments
 from moodclass.cli import run_command
 from moodclass.errors import UsageError
 from moodclass.infra import DEFAULT_CACHE, check_writable, library_versions, path_text
 
-COMMANDS = ("cv", "train", "predict")
+COMMANDS = ("cv", "train", "predict", "tag")
 
 DESCRIPTION = """Mood classification of music from a featurize table.
 
@@ -41,7 +44,8 @@ commands (cv is the default):
   cv        cross-validate classifiers (SVM, logistic regression, random forest, ...) on a labelled feature table
   train     fit a classifier on every labelled clip and save it under cache/models/
   predict   the mood of audio files (or feature tables), with class probabilities, valence and arousal,
-            over time (--timeline) and as a page to look at (--report)
+            over time (--timeline), as a page to look at (--report) and as mood playlists (--playlists)
+  tag       write the predicted moods into the files' own tags (MP3, FLAC, Ogg, Opus, M4A, WMA, WAV, AIFF)
 
 examples:
   python -m classify --cv repeated --labels ../shared/data/emotify/labels.csv
@@ -49,6 +53,8 @@ examples:
   python -m classify train --labels labels.csv --classifier svm
   python -m classify predict song.mp3 music/ --format csv
   python -m classify predict music/ --timeline 10 --report cache/moods/music
+  python -m classify tag music/ --dry-run
+  python -m classify tag music/ --playlists music/playlists
   python -m classify --cv repeated --labels ratings.csv --target valence,arousal
   python -m classify --cv repeated --features spotify_features.csv --labels moods.csv"""
 
@@ -109,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m classify", description=DESCRIPTION,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     _add(p, "--version", action="version", version=f"%(prog)s {arguments.package_version()}")
-    sub = p.add_subparsers(dest="command", metavar="{cv,train,predict}")
+    sub = p.add_subparsers(dest="command", metavar="{cv,train,predict,tag}")
     cv = sub.add_parser("cv", help="cross-validate (the default command)")
     _common(cv)
     _add(cv, "--cv", choices=["repeated", "single"], default="repeated",
@@ -149,6 +155,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add(pred, "-j", "--jobs", type=arguments.jobs, default=-1,
                       help="worker processes: N, or -1 for all cores (the default), -2 for all but one")
     _add(pred, "-q", "--quiet", action="store_true", help="no progress bar")
+    _add(pred, "--playlists", type=Path, metavar="DIR",
+         help="also write one M3U8 playlist per mood into DIR, clearest first, and the collection from calm to "
+         "energetic and from sad to happy")
+    _add(pred, "--include-uncertain", action="store_true",
+         help="with --playlists: list files unlike music too ('uncertain', 'not music-like')")
+    tag = sub.add_parser("tag", help="write the predicted moods into the files' own tags")
+    _add(tag, "paths", nargs="+", metavar="PATH", help="audio files and folders")
+    _add(tag, "--model", type=Path, default=DEFAULT_MODEL,
+         help="model from `classify train` (default: the model shipped with the project)")
+    _add(tag, "--dry-run", action="store_true", help="say what would change in each file; write nothing")
+    _add(tag, "--force", action="store_true", help="retag files already tagged by this model")
+    _add(tag, "--include-uncertain", action="store_true",
+         help="also tag (and list in --playlists) files unlike music ('uncertain', 'not music-like')")
+    _add(tag, "--playlists", type=Path, metavar="DIR", help="also write the mood playlists (see predict)")
+    _add(tag, "--min-duration", type=arguments.float_at_least(0), default=DEFAULT_MIN_DURATION,
+         help=f"shorter files are not tagged (default: {DEFAULT_MIN_DURATION:g} s)")
+    _add(tag, "-j", "--jobs", type=arguments.jobs, default=-1,
+         help="worker processes: N, or -1 for all cores (the default), -2 for all but one")
+    _add(tag, "-q", "--quiet", action="store_true", help="no progress bar")
     return p
 
 
@@ -173,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = with_command_first(list(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
-    command = {"cv": run_cv, "train": run_train, "predict": run_predict}[args.command]
+    command = {"cv": run_cv, "train": run_train, "predict": run_predict, "tag": run_tag}[args.command]
     return run_command("classify", lambda: command(args))
 
 
@@ -392,15 +417,14 @@ def _check_model_replaceable(output, labels, classes, overwrite):
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    with warnings.catch_warnings():
-        warnings.simplefilter("always")
-        warnings.showwarning = lambda msg, *a, **k: print(f"classify: warning: {msg}", file=sys.stderr)
-        model = MoodModel.load(args.model)
+    model = _load_model(args.model)
     if args.hop is not None and args.timeline is None:
         raise UsageError("--hop is the step of --timeline windows: give --timeline too")
     timeline = (args.timeline, args.timeline / 2 if args.hop is None else args.hop) if args.timeline is not None else None
     if args.report:
         check_report_folder(args.report)  # before the analysis, not after
+    if args.playlists:
+        check_playlist_folder(args.playlists, model.classes)
     predictions = predict_paths(model, args.paths, n_jobs=args.jobs, min_duration=args.min_duration,
                                 progress=not args.quiet, timeline=timeline, whole_files=args.whole_files)
     df, skipped = predictions.files, predictions.skipped
@@ -417,10 +441,54 @@ def run_predict(args: argparse.Namespace) -> int:
     if args.report:
         page = write_report(predictions, args.report, title=f"Moods of {', '.join(map(path_text, args.paths))}"[:200])
         print(f"report: {page} (open it in a browser)", file=sys.stderr)
+    if args.playlists:
+        _playlists(df.assign(path=[str(Path(p).absolute()) for p in df["path"]]), args.playlists, model,
+                   args.include_uncertain)
     failed = df["mood"].isna()
     if failed.any() and args.format == "table":
         print(f"{int(failed.sum())} of {len(df)} files could not be classified", file=sys.stderr)
     return 1 if failed.any() else 0
+
+
+def _load_model(path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = lambda msg, *a, **k: print(f"classify: warning: {msg}", file=sys.stderr)
+        return MoodModel.load(path)
+
+
+def _playlists(files, folder, model, include_uncertain):
+    written = write_playlists(files, folder, model.classes, include_uncertain=include_uncertain)
+    listed = ", ".join(f"{p.name} ({n})" for p, n in written.items())
+    print(f"playlists in {folder}: {listed}", file=sys.stderr)
+
+
+def run_tag(args: argparse.Namespace) -> int:
+    model = _load_model(args.model)
+    if args.playlists:
+        check_playlist_folder(args.playlists, model.classes)
+    model_id = model_identity(args.model, arguments.package_version())
+    summary = tag_paths(model, args.paths, model_id=model_id, dry_run=args.dry_run, force=args.force,
+                        include_uncertain=args.include_uncertain, n_jobs=args.jobs, min_duration=args.min_duration,
+                        progress=not args.quiet)
+    for path, changed in summary.changes:
+        shown = "; ".join(f"{k}: {'-' if old is None else old} -> {new}" for k, (old, new) in changed.items())
+        print(f"{path}: {shown or 'unchanged'}")
+    for path, why in summary.left_out:
+        print(f"LEFT OUT {path}: {why}")
+    for path, reason in summary.failed:
+        print(f"FAILED {path}: {reason}")
+    verb = "would tag" if args.dry_run else "tagged"
+    print(f"{verb} {len(summary.changes) if args.dry_run else summary.tagged} files; already tagged by this model, "
+          f"audio unchanged, skipped: {summary.skipped} (--force to retag); not music-like, left out: "
+          f"{len(summary.left_out)}; failed: {len(summary.failed)}")
+    if args.playlists and not args.dry_run and summary.rows:
+        _playlists(pd.DataFrame(summary.rows), args.playlists, model, args.include_uncertain)
+    if summary.interrupted:
+        print("interrupted: the files tagged so far keep their tags; run the same command again to tag the rest",
+              file=sys.stderr)
+        return 130
+    return 1 if summary.failed else 0
 
 
 if __name__ == "__main__":

@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 import skops.io
 
-from classify.estimators import FamilyWeighting, KernelRidgeClassifier, LaplacianSVC, SvmLdaClassifier
+from classify.estimators import FamilyWeighting, KernelRidgeClassifier, LaplacianSVC, MusicLikeness, SvmLdaClassifier
 from classify.foreign import ForeignFeatures
 from classify.labels import are_quadrants, quadrants, rating_scale, target_thresholds, valence_arousal
+from classify.pipelines import MOOD_VIEW_DROP
 from featurize.features import FEATURE_SET_VERSION, FeatureSettings
 from moodclass.errors import InputNotFoundError, ModelFileError, MoodclassError, SettingsMismatchError
 from moodclass.infra import atomic_write, library_versions
@@ -30,7 +31,7 @@ from moodclass.infra import atomic_write, library_versions
 DEFAULT_MODEL = Path(__file__).parent / "shipped" / "default.skops"
 MODEL_SUFFIX = ".skops"
 
-_OWN_ESTIMATORS = (FamilyWeighting, KernelRidgeClassifier, LaplacianSVC, SvmLdaClassifier)
+_OWN_ESTIMATORS = (FamilyWeighting, KernelRidgeClassifier, LaplacianSVC, SvmLdaClassifier, MusicLikeness)
 #: Types a model file may hold beyond those skops trusts by default: this project's estimators
 #: (by their module, and by classify.pipelines, where files saved before the estimators had a module
 #: and which still exports them) and the scikit-learn internals of its Pipelines (calibration,
@@ -71,6 +72,7 @@ class MoodModel:
     feature_columns: list
     classes: list
     info: dict
+    likeness: "MusicLikeness | None" = None
 
     @classmethod
     def fit(cls, estimator, dataset, name: str, seed: int, cv_scores: dict | None = None,
@@ -111,12 +113,13 @@ class MoodModel:
             info.update(targets=list(dataset.target_names),
                         scales=[list(rating_scale(dataset.targets[:, j])) for j in range(dataset.targets.shape[1])],
                         thresholds=target_thresholds(dataset.targets, thresholds=thresholds))
-            return cls(estimator, dataset.settings, list(dataset.feature_columns), [], info)
+            return cls(estimator, dataset.settings, list(dataset.feature_columns), [], info, _likeness(dataset, seed))
         estimator.fit(dataset.X, dataset.y, **(fit_params or {}))
         if fit_params:
             info["votes"] = dataset.votes_source
         info["class_counts"] = {c: int(n) for c, n in zip(*np.unique(dataset.y, return_counts=True))}
-        return cls(estimator, dataset.settings, list(dataset.feature_columns), [str(c) for c in estimator.classes_], info)
+        return cls(estimator, dataset.settings, list(dataset.feature_columns), [str(c) for c in estimator.classes_], info,
+                   _likeness(dataset, seed))
 
     @property
     def targets(self) -> list[str]:
@@ -132,8 +135,25 @@ class MoodModel:
         """The columns :meth:`predict_moods` gives."""
         if self.targets:
             va = ["valence", "arousal"] if self._plane_targets() else []
-            return ["mood"] + va + [f"rating_{t}" for t in self.targets]
-        return ["mood"] + [f"p_{c}" for c in self.classes] + (["valence", "arousal"] if are_quadrants(self.classes) else [])
+            return ["mood"] + va + [f"rating_{t}" for t in self.targets] + LIKENESS_COLUMNS
+        return (["mood"] + [f"p_{c}" for c in self.classes] + (["valence", "arousal"] if are_quadrants(self.classes) else [])
+                + LIKENESS_COLUMNS)
+
+    def music_distance(self, X: np.ndarray) -> np.ndarray:
+        """Each row's distance from the music the model learnt from (:class:`~classify.estimators.MusicLikeness`).
+
+        Parameters
+        ----------
+        X : np.ndarray [shape=(n, d)]
+
+        Returns
+        -------
+        np.ndarray [shape=(n,)]
+            NaN for a model saved without it.
+        """
+        if self.likeness is None:
+            return np.full(len(X), np.nan)
+        return self.likeness.distance(np.asarray(X, dtype=np.float64))
 
     def predict_moods(self, X: np.ndarray, settings) -> pd.DataFrame:
         """The mood of each row of `X` (features made with `settings`), columns :meth:`output_columns`.
@@ -155,7 +175,7 @@ class MoodModel:
         pd.DataFrame
             One row per row of `X`.
         """
-        return self._moods(self._outputs(X, settings))
+        return self._moods(self._outputs(X, settings), self.music_distance(X))
 
     def predict_songs(self, windows: Sequence[np.ndarray], settings) -> pd.DataFrame:
         """The mood of each song from the feature rows of its windows (`windows`: one array of
@@ -172,9 +192,12 @@ class MoodModel:
         pd.DataFrame
             One row per song.
         """
-        outputs = self._outputs(np.vstack(windows), settings)
-        ends = np.cumsum([len(w) for w in windows])
-        return self._moods(np.array([part.mean(axis=0) for part in np.split(outputs, ends[:-1])]))
+        rows = np.vstack(windows)
+        outputs, distances = self._outputs(rows, settings), self.music_distance(rows)
+        parts = np.cumsum([len(w) for w in windows])[:-1]
+        # A song's distance is its typical window's: a spoken intro does not make a song speech.
+        return self._moods(np.array([part.mean(axis=0) for part in np.split(outputs, parts)]),
+                           np.array([np.median(part) for part in np.split(distances, parts)]))
 
     @property
     def clip_seconds(self) -> float | None:
@@ -191,8 +214,15 @@ class MoodModel:
             return self.estimator.predict_proba(X)
         return np.asarray(self.estimator.predict(X), dtype=np.float64).reshape(len(X), -1)
 
-    def _moods(self, outputs: np.ndarray) -> pd.DataFrame:
-        """The columns of :meth:`predict_moods` from :meth:`_outputs`."""
+    def _moods(self, outputs: np.ndarray, distances: np.ndarray) -> pd.DataFrame:
+        """The columns of :meth:`predict_moods` from :meth:`_outputs` and :meth:`music_distance`."""
+        out = self._mood_columns(outputs)
+        out["music_distance"] = distances
+        out["music_like"] = music_like(distances)
+        return out[self.output_columns()]
+
+    def _mood_columns(self, outputs: np.ndarray) -> pd.DataFrame:
+        """The mood, its probabilities (or ratings), valence and arousal, from :meth:`_outputs`."""
         if not self.targets:
             proba = outputs
             out = pd.DataFrame(proba, columns=[f"p_{c}" for c in self.classes])
@@ -200,7 +230,7 @@ class MoodModel:
             va = valence_arousal(proba, self.classes)
             if va is not None:
                 out["valence"], out["arousal"] = va
-            return out[self.output_columns()]
+            return out
         ratings = outputs
         out = pd.DataFrame(ratings, columns=[f"rating_{t}" for t in self.targets])
         out.insert(0, "mood", None)
@@ -214,7 +244,7 @@ class MoodModel:
                                      -1, 1)
             out["valence"], out["arousal"] = unit["valence"], unit["arousal"]
             out["mood"] = quadrants(unit["valence"], unit["arousal"], 0.0, 0.0)
-        return out[self.output_columns()]
+        return out
 
     @property
     def takes_audio(self) -> bool:
@@ -256,7 +286,8 @@ class MoodModel:
             A ``.skops`` file; replaced whole or not at all.
         """
         payload = {"estimator": self.estimator, "settings": self.settings.to_dict(),
-                   "feature_columns": self.feature_columns, "classes": self.classes, "info": self.info}
+                   "feature_columns": self.feature_columns, "classes": self.classes, "info": self.info,
+                   "likeness": self.likeness}
         atomic_write(path, lambda tmp: skops.io.dump(payload, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9))
 
     @classmethod
@@ -305,7 +336,8 @@ class MoodModel:
         try:
             foreign = payload["settings"].get("foreign", False)
             settings = (ForeignFeatures if foreign else FeatureSettings).from_dict(payload["settings"])
-            model = cls(payload["estimator"], settings, payload["feature_columns"], payload["classes"], payload["info"])
+            model = cls(payload["estimator"], settings, payload["feature_columns"], payload["classes"], payload["info"],
+                        payload.get("likeness"))
             _check_contents(model)
         except (AttributeError, KeyError, TypeError, ValueError, MoodclassError) as err:
             raise ModelFileError(f"{path}: its contents are not a model's ({type(err).__name__}: {err}); "
@@ -335,6 +367,42 @@ def _check_contents(model: "MoodModel") -> None:
     width = getattr(estimator, "n_features_in_", None)
     if width is not None and width != len(model.feature_columns):
         raise ValueError(f"{len(model.feature_columns)} feature columns for an estimator of {width}")
+
+
+#: Where :class:`~classify.estimators.MusicLikeness`'s distance marks a prediction: beyond
+#: ``UNCERTAIN_DISTANCE`` the input is unlike the training music ('uncertain'), beyond
+#: ``NOT_MUSIC_DISTANCE`` clearly so ('not music-like'). Music the shipped model never saw
+#: (MIREX-like) stays under 1.2; speech, tones, hum and hiss lie above 1.5.
+UNCERTAIN_DISTANCE = 1.2
+NOT_MUSIC_DISTANCE = 1.5
+#: The columns every prediction ends with.
+LIKENESS_COLUMNS = ["music_distance", "music_like"]
+
+
+def music_like(distances: np.ndarray) -> np.ndarray:
+    """'music', 'uncertain' or 'not music-like' for each distance (:data:`UNCERTAIN_DISTANCE`,
+    :data:`NOT_MUSIC_DISTANCE`); 'unknown' where it is NaN (a model saved without the measure).
+
+    Parameters
+    ----------
+    distances : np.ndarray
+
+    Returns
+    -------
+    np.ndarray of str
+    """
+    d = np.asarray(distances, dtype=np.float64)
+    return np.select([np.isnan(d), d > NOT_MUSIC_DISTANCE, d > UNCERTAIN_DISTANCE],
+                     ["unknown", "not music-like", "uncertain"], "music").astype(object)
+
+
+def _likeness(dataset, seed) -> MusicLikeness:
+    """The novelty distance from `dataset`'s clips, on the columns the mood view weighs (featurize's
+    tables) or all (a foreign table's)."""
+    columns = None
+    if isinstance(dataset.settings, FeatureSettings):
+        columns = ~np.isin(dataset.settings.column_families(), MOOD_VIEW_DROP)
+    return MusicLikeness(columns=columns, random_state=seed).fit(dataset.X)
 
 
 def _median_seconds(durations) -> float | None:

@@ -239,6 +239,9 @@ def _json_record(r: dict, classes) -> dict:
         if classes:
             rec["probabilities"] = {c: round(r[f"p_{c}"], 4) for c in classes}
         rec.update({k: round(r[k], 4) for k in r if k in ("valence", "arousal") or k.startswith("rating_")})
+        if "music_like" in r:
+            distance = r.get("music_distance")
+            rec.update(music_distance=None if pd.isna(distance) else round(distance, 4), music_like=r["music_like"])
     return rec
 
 
@@ -248,8 +251,10 @@ def _numbers(df: pd.DataFrame) -> list[str]:
 
 
 def _cells(r: dict, classes, numbers) -> str:
+    like = r.get("music_like")
     return (f"{display_name(r['mood']):22s}" + "".join(f"{r[f'p_{c}']:8.2f}" for c in classes)
-            + "".join(f"{r[c]:+{max(9, len(c) + 2)}.2f}" for c in numbers))
+            + "".join(f"{r[c]:+{max(9, len(c) + 2)}.2f}" for c in numbers)
+            + ("" if like in (None, "music", "unknown") else f"  {like.upper()}"))
 
 
 def _header(classes, numbers) -> str:
@@ -266,6 +271,10 @@ def _text_table(files: pd.DataFrame, classes) -> str:
             lines.append(f"{path:{width}s}  ERROR: {r['error']}")
         else:
             lines.append(f"{path:{width}s}  " + _cells(r, classes, numbers))
+    flagged = files["music_like"].isin(["uncertain", "not music-like"]).sum() if "music_like" in files else 0
+    if flagged:
+        lines.append(f"{flagged} of {len(files)} files are UNCERTAIN or NOT MUSIC-LIKE: unlike the music the model "
+                     "learnt from (speech, noise, tones, ...); their moods mean little")
     return "\n".join(lines)
 
 

@@ -224,8 +224,9 @@ def plot_timeline(windows: pd.DataFrame, classes, path: str) -> bytes:
 
 def _html(title, files, classes, pictures, timelines) -> str:
     columns = ["path", "duration", "mood"] + [f"p_{c}" for c in classes]
-    columns += [c for c in files.columns if c in ("valence", "arousal") or c.startswith("rating_")] + ["error"]
-    head = "".join(f'<th data-type="{"text" if c in ("path", "mood", "error") else "num"}">'
+    columns += [c for c in files.columns if c in ("valence", "arousal") or c.startswith("rating_")]
+    columns += [c for c in ("music_like",) if c in files.columns] + ["error"]
+    head = "".join(f'<th data-type="{"text" if c in ("path", "mood", "music_like", "error") else "num"}">'
                    f'{html.escape(c)}</th>' for c in columns)
     body = []
     for r in files.to_dict("records"):

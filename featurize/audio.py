@@ -12,8 +12,14 @@ import soundfile as sf
 
 from moodclass.errors import AudioError, InputNotFoundError
 
-#: File endings handled as audio: what libsndfile decodes.
-AUDIO_EXTENSIONS = frozenset({".mp3", ".wav", ".flac", ".ogg", ".oga", ".opus", ".aif", ".aiff", ".au"})
+#: File endings libsndfile decodes (read with soundfile).
+SNDFILE_EXTENSIONS = frozenset({".mp3", ".wav", ".flac", ".ogg", ".oga", ".opus", ".aif", ".aiff", ".au"})
+#: File endings libsndfile cannot read, decoded with the FFmpeg that PyAV bundles: AAC and ALAC in
+#: MP4 (iTunes' and phones' .m4a, audiobooks' .m4b), raw AAC, WMA, Opus or Vorbis in WebM and
+#: Matroska audio.
+FFMPEG_EXTENSIONS = frozenset({".m4a", ".m4b", ".mp4", ".aac", ".alac", ".wma", ".asf", ".webm", ".mka", ".ac3"})
+#: File endings handled as audio.
+AUDIO_EXTENSIONS = SNDFILE_EXTENSIONS | FFMPEG_EXTENSIONS
 
 RESAMPLER = "soxr_hq"
 
@@ -121,10 +127,13 @@ def load_audio(path: str | Path, sr: int, *, min_duration: float = 0.0) -> np.nd
             raise AudioError("empty file (0 bytes)")
         if not os.access(path, os.R_OK):  # libsndfile would only say "System error"
             raise PermissionError
-        # As bytes: soundfile encodes a str as UTF-8, which fails for names that are not UTF-8.
-        with _native_stderr_silenced(), sf.SoundFile(os.fsencode(path)) as f:
-            native_sr = f.samplerate
-            y = f.read(dtype="float32", always_2d=True)
+        if Path(os.fsdecode(path)).suffix.lower() in FFMPEG_EXTENSIONS:
+            y, native_sr = _decode_with_ffmpeg(path)
+        else:
+            # As bytes: soundfile encodes a str as UTF-8, which fails for names that are not UTF-8.
+            with _native_stderr_silenced(), sf.SoundFile(os.fsencode(path)) as f:
+                native_sr = f.samplerate
+                y = f.read(dtype="float32", always_2d=True)
     except PermissionError:
         raise AudioError("cannot read: permission denied; make the file readable (chmod +r)") from None
     except (sf.LibsndfileError, RuntimeError, ValueError) as err:
@@ -144,6 +153,31 @@ def load_audio(path: str | Path, sr: int, *, min_duration: float = 0.0) -> np.nd
     if not np.any(y):
         raise AudioError("silent: every sample is zero")
     return y
+
+
+def _decode_with_ffmpeg(path) -> tuple[np.ndarray, int]:
+    """The first audio stream of `path`, ``(samples, channels)`` float32 at its own rate, decoded by
+    the FFmpeg that PyAV bundles (every channel kept: mixed to mono as soundfile's are)."""
+    import av
+
+    try:
+        with av.open(os.fsdecode(path), metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise AudioError("holds no audio stream")
+            stream = container.streams.audio[0]
+            # Planar float at the stream's own rate and layout: no resampling or mixing here.
+            resampler = av.AudioResampler(format="fltp", layout=stream.layout, rate=stream.rate)
+            parts = []
+            for frame in container.decode(stream):
+                parts += [f.to_ndarray() for f in resampler.resample(frame)]
+            parts += [f.to_ndarray() for f in resampler.resample(None)]
+            rate = stream.rate
+    except av.FFmpegError as err:
+        raise AudioError(f"cannot decode: not audio in a supported format, or corrupt (FFmpeg: {err.strerror or err})") \
+            from None
+    if not parts:
+        return np.zeros((0, 1), np.float32), rate
+    return np.ascontiguousarray(np.concatenate(parts, axis=1).T, dtype=np.float32), rate
 
 
 @contextmanager

@@ -1,5 +1,8 @@
 """Shared fixtures: short synthetic clips written as real MP3 files."""
 
+import ctypes
+import os
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -14,6 +17,16 @@ def write_clip(path, y, sr=SR):
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(path, y, sr, format=path.suffix.lstrip(".").upper())
     return path
+
+
+def without_dac():
+    """In a child process (``preexec_fn``): drop root's power to read and write what permissions
+    forbid (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so permission tests mean the same as root."""
+    if os.geteuid() == 0:
+        libc = ctypes.CDLL(None, use_errno=True)
+        for cap in (1, 2):
+            if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+                raise OSError(ctypes.get_errno(), "cannot drop a capability")
 
 
 @pytest.fixture(scope="session")

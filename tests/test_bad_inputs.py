@@ -5,7 +5,6 @@ The commands run in this process (``featurize.__main__.main``, ``classify.__main
 unless a case needs another user's permissions or its own process.
 """
 
-import ctypes
 import errno
 import hashlib
 import http.server
@@ -25,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops.io
-from conftest import SR, write_clip
+from conftest import SR, without_dac, write_clip
 
 from classify.__main__ import main as classify_main
 from featurize.__main__ import main as featurize_main
@@ -322,18 +321,9 @@ def test_scheduler_that_is_not_dask(user, capsys, kind):
 
 # --- other users' permissions ---------------------------------------------------------------
 
-def _without_dac():
-    """In the child: drop root's power to read and write what permissions forbid (CAP_DAC_*)."""
-    if os.geteuid() == 0:
-        libc = ctypes.CDLL(None, use_errno=True)
-        for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
-            if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
-                raise OSError(ctypes.get_errno(), "cannot drop a capability")
-
-
 def _as_user(args, cwd):
     return subprocess.run([sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=300,
-                          preexec_fn=_without_dac)
+                          preexec_fn=without_dac)
 
 
 @pytest.fixture
