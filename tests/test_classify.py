@@ -376,15 +376,19 @@ def test_predict_names_every_skipped_file_and_keeps_the_order_given(demo_table, 
     write_clip(folder / "b.wav", synth_clip("Q2", 6.0, SR, seed=2))
     write_clip(folder / "a.wav", synth_clip("Q3", 6.0, SR, seed=3))
     (folder / "cover.jpg").write_bytes(b"\xff\xd8")
-    (tmp_path / "song.m4a").write_bytes(b"\x00" * 100)
-    given = [str(z), str(tmp_path / "missing.mp3"), str(tmp_path / "song.m4a"), str(folder)]
+    (tmp_path / "song.mid").write_bytes(b"MThd" + b"\x00" * 100)
+    (tmp_path / "broken.m4a").write_bytes(b"\x00" * 100)
+    given = [str(z), str(tmp_path / "missing.mp3"), str(tmp_path / "song.mid"), str(tmp_path / "broken.m4a"),
+             str(folder)]
     code = classify_main(["predict", *given, "--model", str(model), "--format", "csv", "-q", "-j", "1"])
     out, err = capsys.readouterr()
     rows = pd.read_csv(__import__("io").StringIO(out))
     assert code == 1
-    assert [p.rsplit("/", 1)[-1] for p in rows["path"]] == ["z.wav", "missing.mp3", "song.m4a", "a.wav", "b.wav"]
-    assert rows["mood"].notna().tolist() == [True, False, False, True, True]
-    assert "no such file" in rows["error"][1] and "not an audio file by its ending ('.m4a')" in rows["error"][2]
+    assert [p.rsplit("/", 1)[-1] for p in rows["path"]] == ["z.wav", "missing.mp3", "song.mid", "broken.m4a",
+                                                              "a.wav", "b.wav"]
+    assert rows["mood"].notna().tolist() == [True, False, False, False, True, True]
+    assert "no such file" in rows["error"][1] and "not an audio file by its ending ('.mid')" in rows["error"][2]
+    assert "cannot decode" in rows["error"][3] and "FFmpeg" in rows["error"][3]
     assert "files skipped, not audio by their ending: 1 (" in err and "cover.jpg" in err
 
 

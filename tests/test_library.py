@@ -221,3 +221,36 @@ def test_speech_noise_silence_and_a_tone_are_said_not_to_be_music(library, tmp_p
     out = capsys.readouterr().out
     assert out.count("LEFT OUT") == 4 and "tagged 2 files" in out
     assert mutagen.File(odd / "speech.wav").tags is None
+
+
+def test_ctrl_c_keeps_the_tags_written_and_the_next_run_does_only_the_rest(library, tmp_path):
+    import signal
+    import time
+
+    from classify.tags import read_mood_tags
+
+    music = tmp_path / "music"
+    music.mkdir()
+    for i in range(80):  # more than one batch of 64
+        shutil.copy(library / f"song{i % 2}.flac", music / f"{i:03d}.flac")
+    inodes = {p.name: p.stat().st_ino for p in music.iterdir()}
+    proc = subprocess.Popen([sys.executable, "-m", "classify", "tag", str(music), "-q", "-j", "2"],
+                            start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    # A tagged file is a new file renamed over the old one: watch the inodes, cheaply.
+    while all(p.stat().st_ino == inodes[p.name] for p in music.glob("*.flac")) and proc.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the whole process group
+    tagged = lambda: sum("mood_model" in read_mood_tags(p) for p in music.glob("*.flac"))  # noqa: E731
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    first = tagged()
+    assert 0 < first < 80
+    assert not [p for p in music.iterdir() if p.name.startswith(".")], "temporary copies left behind"
+    again = subprocess.run([sys.executable, "-m", "classify", "tag", str(music), "-q", "-j", "2"], capture_output=True,
+                           text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert f"tagged {80 - first} files" in again.stdout and f"skipped: {first} " in again.stdout
+    assert tagged() == 80
