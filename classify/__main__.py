@@ -13,7 +13,15 @@ import numpy as np
 import pandas as pd
 
 from classify.dataset import load_dataset
-from classify.evaluate import format_report, plot_confusion, repeated_cv, write_json
+from classify.evaluate import cv_splits, format_report, plot_confusion, repeated_cv, write_json
+from classify.inspection import (
+    family_importance,
+    format_importance,
+    format_learning_curve,
+    learning_curve,
+    plot_importance,
+    plot_learning_curve,
+)
 from classify.labels import QUADRANT_NAMES
 from classify.model import DEFAULT_MODEL, MODEL_SUFFIX, ModelFileError, MoodModel, SettingsMismatchError
 from classify.pipelines import (
@@ -122,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="repeated: FOLDS x REPEATS (default); single: one FOLDS-fold split")
     _add(cv, "--classifiers", default=",".join(DEFAULT_CLASSIFIERS),
                     help=f"comma-separated, from {', '.join(CLASSIFIERS)}, or 'all' (default: {','.join(DEFAULT_CLASSIFIERS)})")
+    _add(cv, "--importance", action="store_true",
+         help="also each feature family's permutation importance on the held-out folds: table, report.json, "
+         "importance_CLASSIFIER.png")
+    _add(cv, "--learning-curve", action="store_true",
+         help="also macro-F1 against the number of training clips, on the same folds: table, report.json, "
+         "learning_curve_CLASSIFIER.png")
     _add(cv, "--report-dir", type=Path, help="where to write report.json and confusion PNGs "
                     "(default: cache/reports/TABLE[-by-GROUPS])")
     train = sub.add_parser("train", help="fit on all labelled clips and save the model")
@@ -306,9 +320,36 @@ def run_cv(args: argparse.Namespace) -> int:
                  f"± {result['std']['macro_f1']:.3f} (chance {1 / len(result['classes']):.2f})\n{scheme} x {repeats} "
                  f"repeats, seed {args.seed}; counts summed over the repeats")
         plot_confusion(result, title, out / f"confusion_{name}.png")
+        if args.importance or args.learning_curve:
+            _inspect(args, dataset, name, folds, result, out)
     write_json(report, out / "report.json")
-    print(f"report: {out / 'report.json'}, confusion matrices: {out}/confusion_*.png")
+    pictures = ", ".join(p for p, asked in (("confusion_*.png", True), ("importance_*.png", args.importance),
+                                            ("learning_curve_*.png", args.learning_curve)) if asked)
+    print(f"report: {out / 'report.json'}, pictures in {out}: {pictures}")
     return 0
+
+
+def _inspect(args, dataset, name, folds, result, out):
+    """``--importance`` and ``--learning-curve`` of one classifier, on the folds its CV used."""
+    families = dataset.settings.column_families()
+    estimator = make_classifier(name, random_state=args.seed, families=families, tune=args.tune, select=args.select)
+    splits = list(cv_splits(dataset.y, groups=dataset.groups, n_splits=folds.n_splits, n_repeats=folds.n_repeats,
+                            random_state=args.seed))
+    common = {"n_repeats": folds.n_repeats, "random_state": args.seed, "n_jobs": args.jobs,
+              "fit_params": fit_params(name, dataset.votes), "progress": not args.quiet}
+    where = f"{name.upper()} on {dataset.table.stem}, {folds.n_splits}-fold x {folds.n_repeats}, seed {args.seed}"
+    with _fits_on(args.scheduler):
+        if args.importance:
+            result["importance"] = imp = family_importance(estimator, dataset.X, dataset.y, families=families,
+                                                           splits=splits, desc=f"{name} importance", **common)
+            print(format_importance(name.upper(), imp) + "\n")
+            plot_importance(imp, out / f"importance_{name}.png", title=f"Feature families' importance:\n{where}")
+        if args.learning_curve:
+            result["learning_curve"] = curve = learning_curve(estimator, dataset.X, dataset.y, splits=splits,
+                                                              desc=f"{name} learning curve", **common)
+            print(format_learning_curve(name.upper(), curve) + "\n")
+            plot_learning_curve(curve, out / f"learning_curve_{name}.png", title=f"Learning curve:\n{where}",
+                                chance=1 / len(result["classes"]))
 
 
 def _report_dir(args, name: str) -> Path:
