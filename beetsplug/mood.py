@@ -95,11 +95,11 @@ class MoodPlugin(BeetsPlugin):
                     item.store()
                     continue
                 path = os.fsdecode(item.path)
-                fields = mood_fields(row, model_id=model_id, fingerprint="") if not write else None
+                fields = mood_fields(row, model_id=model_id, fingerprint="")
                 if write:
                     try:
-                        fields = mood_fields(row, model_id=model_id, fingerprint=audio_fingerprint(path))
-                        write_mood_tags(path, fields, fingerprint=fields["mood_audio"])
+                        fingerprint = audio_fingerprint(path)
+                        write_mood_tags(path, {**fields, "mood_audio": fingerprint}, fingerprint=fingerprint)
                     except TagError as err:
                         self._log.warning("{}: tags not written: {}", path, err)
                 for name, value in fields.items():

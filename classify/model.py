@@ -396,9 +396,12 @@ def music_like(distances: np.ndarray) -> np.ndarray:
                      ["unknown", "not music-like", "uncertain"], "music").astype(object)
 
 
-def _likeness(dataset, seed) -> MusicLikeness:
+def _likeness(dataset, seed) -> MusicLikeness | None:
     """The novelty distance from `dataset`'s clips, on the columns the mood view weighs (featurize's
-    tables) or all (a foreign table's)."""
+    tables) or all (a foreign table's); None for fewer clips than it needs (its predictions then
+    say 'unknown')."""
+    if len(dataset.X) < MusicLikeness().n_neighbors + 2:
+        return None
     columns = None
     if isinstance(dataset.settings, FeatureSettings):
         columns = ~np.isin(dataset.settings.column_families(), MOOD_VIEW_DROP)

@@ -308,13 +308,15 @@ def tag_paths(model, paths, *, model_id: str, dry_run: bool = False, force: bool
     from classify.playlists import rows_from_tags
     from classify.predict import predict_paths
     from featurize.audio import find_audio
-    from moodclass.errors import UsageError
+    from moodclass.errors import NoAudioError, UsageError
     from moodclass.infra import path_text, progress_bar
 
     if not are_quadrants(model.classes):
         raise UsageError("tag: the model must classify the four quadrants (Q1-Q4); this one gives "
                          f"{', '.join(model.classes) or 'numbers'}")
     files, _, unreadable = find_audio(paths)
+    if not files and not unreadable:
+        raise NoAudioError(f"no audio files under {', '.join(map(str, paths))}")
     summary = TagSummary()
     summary.failed += [(path_text(d), "cannot read this folder: its files were not tagged") for d in unreadable]
     pending = []
