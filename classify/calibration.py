@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import brier_score_loss, log_loss
 
+from moodclass.infra import save_figure
+
 #: Equal-width confidence bins of :func:`expected_calibration_error` (Guo et al., ICML 2017).
 ECE_BINS = 10
 
@@ -144,8 +146,7 @@ def plot_reliability(y_true: Sequence, proba: np.ndarray, classes: Sequence, pat
     hist.set_xlabel("probability given (most probable class in the histogram)")
     hist.set_ylabel("clips")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
 
 
 def _checked(y_true, proba, classes) -> np.ndarray:

@@ -19,7 +19,7 @@ from sklearn.utils.parallel import delayed
 
 from classify.calibration import probability_scores
 from classify.labels import display_name
-from moodclass.infra import atomic_write, parallel, progress_bar
+from moodclass.infra import atomic_write, parallel, progress_bar, save_figure
 
 
 def cv_splits(y: np.ndarray, *, groups: np.ndarray | None = None, n_splits: int = 10, n_repeats: int = 10,
@@ -285,8 +285,7 @@ def plot_confusion(result: dict, title: str, path: str | Path) -> None:
     ax.set_ylabel("true")
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
-    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def write_json(report: dict, path: str | Path) -> None:

@@ -15,7 +15,7 @@ from sklearn.base import clone
 from sklearn.metrics import f1_score
 from sklearn.utils.parallel import delayed
 
-from moodclass.infra import atomic_write, parallel, progress_bar
+from moodclass.infra import parallel, progress_bar, save_figure
 
 #: Shares of each training fold the learning curve is measured at.
 TRAIN_SHARES = (0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
@@ -212,7 +212,7 @@ def format_learning_curve(name: str, result: dict) -> str:
     return "\n".join(lines)
 
 
-def plot_importance(result: dict, path, *, title: str, top: int = 20, ax=None) -> None:
+def plot_importance(result: dict, path, *, title: str, top: int = 20) -> None:
     """A bar chart of the `top` families' importance, with the spread over repeats, saved as a PNG.
 
     Parameters
@@ -223,8 +223,6 @@ def plot_importance(result: dict, path, *, title: str, top: int = 20, ax=None) -
         Written atomically.
     title : str
     top : int
-    ax : matplotlib Axes, optional
-        Draw there instead of on a figure of its own.
     """
     import matplotlib
 
@@ -232,21 +230,17 @@ def plot_importance(result: dict, path, *, title: str, top: int = 20, ax=None) -
     import matplotlib.pyplot as plt
 
     shown = result["families"][:top][::-1]
-    own = ax is None
-    if own:
-        fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.28 * len(shown)))
+    fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.28 * len(shown)))
     ax.barh(shown, [result["mean"][f] for f in shown], xerr=[result["std"][f] for f in shown], color="#4c72b0",
             ecolor="#333333", capsize=2)
     ax.axvline(0, color="#999999", lw=0.8)
     ax.set_xlabel("drop in macro-F1 when shuffled")
     ax.set_title(title, fontsize=9)
-    if own:
-        fig.tight_layout()
-        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
-        plt.close(fig)
+    fig.tight_layout()
+    save_figure(fig, path)
 
 
-def plot_learning_curve(result: dict, path, *, title: str, chance: float, ax=None) -> None:
+def plot_learning_curve(result: dict, path, *, title: str, chance: float) -> None:
     """Macro-F1 against the training clips, with the spread over repeats and chance, saved as a PNG.
 
     Parameters
@@ -258,16 +252,13 @@ def plot_learning_curve(result: dict, path, *, title: str, chance: float, ax=Non
     title : str
     chance : float
         Macro-F1 of guessing (1 / classes), drawn as a line.
-    ax : matplotlib Axes, optional
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    own = ax is None
-    if own:
-        fig, ax = plt.subplots(figsize=(5.6, 3.6))
+    fig, ax = plt.subplots(figsize=(5.6, 3.6))
     n, m, s = (np.asarray(result[k], dtype=float) for k in ("train_clips", "mean", "std"))
     ax.fill_between(n, m - s, m + s, color="#4c72b0", alpha=0.2, lw=0)
     ax.plot(n, m, "o-", color="#4c72b0", label="held-out folds")
@@ -276,7 +267,5 @@ def plot_learning_curve(result: dict, path, *, title: str, chance: float, ax=Non
     ax.set_ylabel("macro-F1")
     ax.set_title(title, fontsize=9)
     ax.legend(loc="lower right", fontsize=8)
-    if own:
-        fig.tight_layout()
-        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
-        plt.close(fig)
+    fig.tight_layout()
+    save_figure(fig, path)

@@ -10,7 +10,6 @@ Predictions marked 'uncertain' or 'not music-like' are left out unless asked.
 import os
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from classify.labels import QUADRANT_NAMES
@@ -118,30 +117,3 @@ def write_playlists(files: pd.DataFrame, folder: str | Path, classes, *, include
         text = _m3u8(chosen.to_dict("records"), folder)
         atomic_write(path, lambda tmp, text=text: Path(tmp).write_text(text, encoding="utf-8"))
     return {path: len(chosen) for path, chosen in written.items()}
-
-
-def rows_from_tags(path: Path, tags: dict, classes) -> dict | None:
-    """A prediction row rebuilt from a file's mood tags (:func:`classify.tags.read_mood_tags`), for
-    the files a run skips as already tagged; None where the tags lack a number.
-
-    Parameters
-    ----------
-    path : Path
-    tags : dict
-    classes : sequence of str
-
-    Returns
-    -------
-    dict or None
-    """
-    from classify.tags import QUADRANT_FIELDS
-
-    try:
-        row = {"path": str(path), "duration": np.nan, "mood": tags["mood_quadrant"],
-               "music_like": tags.get("mood_music_like", "unknown")}
-        for c in classes:
-            row[f"p_{c}"] = float(tags[QUADRANT_FIELDS[c]])
-        row["valence"], row["arousal"] = float(tags["mood_valence"]), float(tags["mood_arousal"])
-    except (KeyError, ValueError):
-        return None
-    return row

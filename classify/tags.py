@@ -227,6 +227,31 @@ def model_identity(model_path: str | Path, version: str) -> str:
     return f"moodclass {version} {Path(model_path).stem} {digest}"
 
 
+def row_from_tags(path: Path, tags: dict, classes) -> dict | None:
+    """A prediction row rebuilt from a file's mood tags (:func:`read_mood_tags`), for the files a
+    run skips as already tagged (their playlists); None where the tags lack a number.
+
+    Parameters
+    ----------
+    path : Path
+    tags : dict
+    classes : sequence of str
+
+    Returns
+    -------
+    dict or None
+    """
+    try:
+        row = {"path": str(path), "duration": duration_of(path), "mood": tags["mood_quadrant"],
+               "music_like": tags.get("mood_music_like", "unknown")}
+        for c in classes:
+            row[f"p_{c}"] = float(tags[QUADRANT_FIELDS[c]])
+        row["valence"], row["arousal"] = float(tags["mood_valence"]), float(tags["mood_arousal"])
+    except (KeyError, ValueError):
+        return None
+    return row
+
+
 def mood_fields(row: Mapping, *, model_id: str, fingerprint: str) -> dict[str, str]:
     """The tag fields of one prediction row (:func:`classify.predict.predict_paths`' columns).
 
@@ -305,7 +330,6 @@ def tag_paths(model, paths, *, model_id: str, dry_run: bool = False, force: bool
     TagSummary
     """
     from classify.labels import are_quadrants
-    from classify.playlists import rows_from_tags
     from classify.predict import predict_paths
     from featurize.audio import find_audio
     from moodclass.errors import NoAudioError, UsageError
@@ -340,9 +364,9 @@ def tag_paths(model, paths, *, model_id: str, dry_run: bool = False, force: bool
                 continue
             if not force and tags.get("mood_model") == model_id and tags.get("mood_audio") == fp:
                 summary.skipped += 1
-                row = rows_from_tags(f, tags, model.classes)
+                row = row_from_tags(f, tags, model.classes)
                 if row is not None:
-                    summary.rows.append({**row, "duration": duration_of(f)})
+                    summary.rows.append(row)
                 bar.update(1)
                 continue
             pending.append((f, tags, fp))

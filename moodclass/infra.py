@@ -135,6 +135,23 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> None:
         raise
 
 
+def save_figure(fig, path: str | Path, *, dpi: int = 120) -> None:
+    """Write a matplotlib figure to `path` as a PNG, atomically (:func:`atomic_write`), and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or Path
+    dpi : int
+    """
+    import matplotlib.pyplot as plt
+
+    try:
+        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"))
+    finally:
+        plt.close(fig)
+
+
 def check_writable(path: str | Path, option: str, *, shown: str | Path | None = None) -> None:
     """Raise :class:`UsageError` unless the file `path` can be written (its folder made where
     missing): checked before any work, so that nothing is computed for nothing. Makes nothing.
