@@ -1,5 +1,9 @@
 """Command line: ``python -m classify [cv|train|predict] ...``; see ``python -m classify --help``."""
 
+from moodclass import startup  # first: it pauses the garbage collector while the libraries load
+
+# isort: split
+
 import argparse
 import os
 import sys
@@ -43,6 +47,8 @@ from moodclass import arguments
 from moodclass.cli import run_command
 from moodclass.errors import UsageError
 from moodclass.infra import DEFAULT_CACHE, check_writable, library_versions, path_text
+
+startup.loaded()
 
 COMMANDS = ("cv", "train", "predict", "tag")
 
@@ -533,4 +539,4 @@ def run_tag(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    startup.leave(main())

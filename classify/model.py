@@ -3,9 +3,9 @@
 Saved with skops.io beside its metadata: classes, feature columns, the extraction settings
 and library versions of its training features, training size, cross-validated score.
 Loading runs no code from the file: skops rebuilds only types it trusts, and a model file
-may hold nothing beyond them and :data:`TRUSTED_TYPES` (what this project's Pipelines are
-made of); anything else is refused before it is loaded. A model refuses features made with
-other settings.
+may hold nothing beyond skops's own basic types and :data:`TRUSTED_TYPES` (what this project's
+Pipelines are made of); anything else is refused before it is loaded. A model refuses features
+made with other settings.
 """
 
 import warnings
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import skops.io
+import sklearn.utils
 
 from classify.estimators import FamilyWeighting, KernelRidgeClassifier, LaplacianSVC, MusicLikeness, SvmLdaClassifier
 from classify.foreign import ForeignFeatures
@@ -27,21 +27,74 @@ from featurize.features import FEATURE_SET_VERSION, FeatureSettings
 from moodclass.errors import InputNotFoundError, ModelFileError, MoodclassError, SettingsMismatchError
 from moodclass.infra import atomic_write, library_versions
 
+
+def _import_skops():
+    """skops.io, imported without its list of every scikit-learn estimator.
+
+    On import, skops.io makes every estimator class of scikit-learn trusted by default, which it
+    finds by importing all of scikit-learn (``sklearn.utils.all_estimators``; with dask installed,
+    dask's array modules too): about half a second of every ``predict``'s start. A mood model
+    is checked against its own list instead, :data:`TRUSTED_TYPES`, so skops's default list is
+    left empty: skops then trusts less, never more. (If skops.io is already imported, its
+    list stays as it was; the check below is the same either way.)
+    """
+    every_estimator = sklearn.utils.all_estimators
+    sklearn.utils.all_estimators = lambda *args, **kwargs: []
+    try:
+        import skops.io
+    finally:
+        sklearn.utils.all_estimators = every_estimator
+    return skops.io
+
+
+skops_io = _import_skops()
+
 #: The model that ships with the project (trained by ``classify/shipped/train_default.py``).
 DEFAULT_MODEL = Path(__file__).parent / "shipped" / "default.skops"
 MODEL_SUFFIX = ".skops"
 
 _OWN_ESTIMATORS = (FamilyWeighting, KernelRidgeClassifier, LaplacianSVC, SvmLdaClassifier, MusicLikeness)
-#: Types a model file may hold beyond those skops trusts by default: this project's estimators
-#: (by their module, and by classify.pipelines, where files saved before the estimators had a module
-#: and which still exports them) and the scikit-learn internals of its Pipelines (calibration,
-#: trees, splitters).
+#: Types a model file may hold beyond skops's basic ones (numpy arrays, scipy sparse matrices,
+#: builtins): this project's estimators (by their module, and by classify.pipelines, where files
+#: saved before the estimators had a module and which still exports them), and the scikit-learn
+#: classes and functions that the Pipelines of :mod:`classify.pipelines` are made of, with
+#: ``--tune`` and ``--select`` too (tests/test_classify.py checks that every one loads). Trees'
+#: node storage (``Tree``, ``TreePredictor``) is among them, as the shipped ensemble needs: skops
+#: does not trust it by default because a crafted file's node indices could crash ``predict``
+#: (they run no code).
 TRUSTED_TYPES = tuple(f"{c.__module__}.{c.__qualname__}" for c in _OWN_ESTIMATORS) + tuple(
     f"classify.pipelines.{c.__qualname__}" for c in _OWN_ESTIMATORS) + (
+    "sklearn.calibration.CalibratedClassifierCV",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.calibration._TemperatureScaling",
+    "sklearn.decomposition._pca.PCA",
+    "sklearn.discriminant_analysis.LinearDiscriminantAnalysis",
+    "sklearn.ensemble._forest.ExtraTreesClassifier",
+    "sklearn.ensemble._forest.RandomForestClassifier",
+    "sklearn.ensemble._forest.RandomForestRegressor",
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.ensemble._voting.VotingClassifier",
+    "sklearn.feature_selection._univariate_selection.SelectKBest",
+    "sklearn.feature_selection._univariate_selection.f_classif",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.metrics._classification.f1_score",
+    "sklearn.metrics._dist_metrics.EuclideanDistance64",
+    "sklearn.metrics._scorer._Scorer",
+    "sklearn.model_selection._search.GridSearchCV",
     "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.multioutput.MultiOutputRegressor",
+    "sklearn.neighbors._classification.KNeighborsClassifier",
+    "sklearn.neighbors._kd_tree.KDTree",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.preprocessing._data.StandardScaler",
+    "sklearn.preprocessing._label.LabelEncoder",
+    "sklearn.svm._classes.SVC",
+    "sklearn.svm._classes.SVR",
+    "sklearn.tree._classes.DecisionTreeClassifier",
+    "sklearn.tree._classes.DecisionTreeRegressor",
+    "sklearn.tree._classes.ExtraTreeClassifier",
     "sklearn.tree._tree.Tree",
     "sklearn.utils._bunch.Bunch",
 )
@@ -288,7 +341,7 @@ class MoodModel:
         payload = {"estimator": self.estimator, "settings": self.settings.to_dict(),
                    "feature_columns": self.feature_columns, "classes": self.classes, "info": self.info,
                    "likeness": self.likeness}
-        atomic_write(path, lambda tmp: skops.io.dump(payload, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9))
+        atomic_write(path, lambda tmp: skops_io.dump(payload, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9))
 
     @classmethod
     def load(cls, path: str | Path) -> "MoodModel":
@@ -316,7 +369,7 @@ class MoodModel:
             raise ModelFileError(f"{path}: pickled models can run code when loaded and are not read; models are "
                                  f"{MODEL_SUFFIX} files now: retrain with `python -m classify train`")
         try:
-            untrusted = skops.io.get_untrusted_types(file=path)
+            untrusted = skops_io.get_untrusted_types(file=path)
         except Exception as err:  # whatever the file holds, it is not a model of ours
             raise ModelFileError(f"{path}: not a model file written by `classify train` "
                                  f"({type(err).__name__}: {err})") from None
@@ -327,7 +380,7 @@ class MoodModel:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # version skew is reported below, in one line
-                payload = skops.io.load(path, trusted=untrusted)
+                payload = skops_io.load(path, trusted=untrusted)
         except Exception as err:  # a damaged file of trusted types (e.g. an array header that lies)
             raise ModelFileError(f"{path}: damaged, or not a model written by `classify train` "
                                  f"({type(err).__name__}: {err}); train it again") from None

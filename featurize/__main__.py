@@ -1,8 +1,11 @@
 """Command line: ``python -m featurize PATH...``; see ``python -m featurize --help``."""
 
+from moodclass import startup  # first: it pauses the garbage collector while the libraries load
+
+# isort: split
+
 import argparse
 import os
-import sys
 from pathlib import Path
 
 from featurize.analysis import DEFAULT_MIN_DURATION
@@ -13,6 +16,8 @@ from featurize.run import RunSummary, featurize
 from featurize.table import errors_path
 from moodclass import arguments
 from moodclass.cli import run_command
+
+startup.loaded()
 
 EXAMPLES = """examples:
   python -m featurize --demo demo            make a small four-mood corpus in demo/ and featurize it
@@ -142,4 +147,4 @@ def report(summary: RunSummary) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    startup.leave(main())

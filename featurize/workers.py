@@ -59,7 +59,9 @@ def analyse_files(files: Sequence[Path], settings: FeatureSettings, *, min_durat
         ``{'duration': seconds, 'values': list of float}`` (and the windows asked for), or
         ``{'error': reason}``.
     """
-    jobs = effective_n_jobs(n_jobs or -1)  # as joblib: -1 all cores, -2 all but one
+    # As joblib counts them (-1 all cores, -2 all but one), and no more workers than files: one file is
+    # analysed in this process, without the half second a pool of workers takes to start and stop.
+    jobs = min(effective_n_jobs(n_jobs or -1), max(len(files), 1))
     bar = progress_bar(total=len(files), unit="clip", disable=not progress or not files)
     failed = 0
     try:

@@ -1,6 +1,8 @@
 """Labels, cross-validation, training and prediction, on real scikit-learn models and real files."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,7 @@ from classify.labels import (
 )
 from classify.model import MoodModel, SettingsMismatchError
 from classify.pipelines import (
+    CLASSIFIERS,
     FamilyWeighting,
     KernelRidgeClassifier,
     LaplacianSVC,
@@ -165,13 +168,26 @@ def test_nested_tuning_runs_inside_the_outer_folds(demo_table, demo_corpus):
     assert result["mean"]["macro_f1"] > 0.5  # chance is 0.25
 
 
-@pytest.mark.parametrize("name", ["svm_l1", "svm_lda", "krr"])
-def test_our_classifiers_are_saved_and_loaded_as_trusted_types(name, demo_table, tmp_path):
+def test_every_model_train_can_write_is_loaded_as_trusted_types(demo_table, tmp_path):
+    # Every classifier, and selection and tuning (their scorers and score functions), saved as
+    # `classify train` saves them, then loaded in a new process: there skops.io is imported as
+    # classify.model imports it, trusting only TRUSTED_TYPES beyond its basic types.
     data = load_dataset(demo_table, labels="folder")
     families = data.settings.column_families()
-    MoodModel.fit(make_classifier(name, families=families, probability=True), data, name, 0).save(tmp_path / "m.skops")
-    loaded = MoodModel.load(tmp_path / "m.skops")
-    assert loaded.predict_proba(data.X[:3], data.settings).shape == (3, 4)
+    variants = [(n, {}) for n in CLASSIFIERS] + [("svm", {"select": 5}), ("logreg", {"tune": True, "inner_folds": 2})]
+    paths = []
+    for name, options in variants:
+        paths.append(tmp_path / f"{name}-{len(paths)}.skops")
+        MoodModel.fit(make_classifier(name, families=families, probability=True, **options), data, name, 0).save(paths[-1])
+    check = ("import sys; import numpy as np; from classify.model import MoodModel\n"
+             "X = np.load(sys.argv[1])\n"
+             "for path in sys.argv[2:]:\n"
+             "    print(MoodModel.load(path).estimator.predict_proba(X).shape)")
+    np.save(tmp_path / "X.npy", data.X[:3])
+    run = subprocess.run([sys.executable, "-c", check, str(tmp_path / "X.npy"), *map(str, paths)], capture_output=True,
+                         text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[:-1] == ["(3, 4)"] * len(variants)
 
 
 def test_model_refuses_features_made_with_other_settings(demo_table, tmp_path):
