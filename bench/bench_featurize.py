@@ -4,6 +4,7 @@ Run from the repository's root:
 
     python -m bench.bench_featurize                # 40 clips side by side, then the whole set
     python -m bench.bench_featurize --clips 100 --skip-full
+    python -m bench.bench_featurize --against HEAD~2 --skip-full   # the mood preset before and after
 
 Prints, for the same Emotify clips in one process (after a warm-up clip): ms per clip of
 the straightforward recipe and of the project's extractor with the same six (classic)
@@ -13,10 +14,15 @@ its first pass over the clips, building banks as it meets new tunings, and on a 
 as in a long run where every bank is built. The second pass also times the default ``mood``
 preset clip by clip beside the classic six, and prints the ratio. Then: the time a new
 process takes to analyse its first clip (cold start), and clips/s of ``featurize`` (default
-``mood`` preset) over the whole folder with 2 jobs.
+``mood`` preset) over the whole folder with 2 jobs. With ``--against REV``, first the default preset's
+ms per clip in a checkout of REV (a temporary git worktree) and in this one, each in a new
+process over the same clips, interleaved twice, their ratio, and this checkout's ten costliest
+functions (cProfile, own time).
 """
 
 import argparse
+import cProfile
+import pstats
 import subprocess
 import sys
 import tempfile
@@ -26,7 +32,7 @@ from pathlib import Path
 import librosa
 import numpy as np
 
-from bench.common import EMOTIFY_AUDIO
+from bench.common import EMOTIFY_AUDIO, ROOT, save_results
 from featurize.audio import find_audio, load_audio
 from featurize.cqt import _filter_bank
 from featurize.features import CLASSIC_FAMILIES, FeatureSettings, extract_features
@@ -78,6 +84,58 @@ def side_by_side(files, settings, mood):
     return t_cold / n, t_warm / n, t_ref / n, t_mood / n, max_diff
 
 
+#: Run in a checkout's root: ms per clip of the default preset over the files given (after two warm-up clips).
+TIME_PRESET = """
+import sys, time
+from featurize.audio import load_audio
+from featurize.features import FeatureSettings, extract_features
+settings = FeatureSettings()
+clips = [load_audio(f, settings.sr) for f in sys.argv[1:]]
+for y in clips[:2]:
+    extract_features(y, settings)
+start = time.perf_counter()
+for y in clips:
+    extract_features(y, settings)
+print(1000 * (time.perf_counter() - start) / len(clips))
+"""
+
+
+def preset_ms(checkout, files):
+    """ms per clip of the default preset in a new process running `checkout`'s code."""
+    run = subprocess.run([sys.executable, "-c", TIME_PRESET, *map(str, files)], cwd=checkout, check=True,
+                         capture_output=True, text=True)
+    return float(run.stdout.split()[-1])
+
+
+def before_and_after(rev, files):
+    """The default preset's ms per clip at `rev` and here, interleaved twice (the faster of each), and
+    this checkout's ten costliest functions."""
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp) / "old"
+        subprocess.run(["git", "worktree", "add", "--detach", "-q", str(old), rev], cwd=ROOT, check=True)
+        try:
+            times = {rev: [], "this checkout": []}
+            for _ in range(2):
+                times[rev].append(preset_ms(old, files))
+                times["this checkout"].append(preset_ms(ROOT, files))
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, check=False)
+    before, after = min(times[rev]), min(times["this checkout"])
+    print(f"default preset, {len(files)} clips, new process each, interleaved twice (the faster run of each):")
+    print(f"  {rev:14s}: {before:6.1f} ms/clip")
+    print(f"  this checkout : {after:6.1f} ms/clip   {before / after:.2f}x faster")
+    settings = FeatureSettings()
+    clips = [load_audio(f, settings.sr) for f in files]
+    extract_features(clips[0], settings)
+    profile = cProfile.Profile()
+    profile.runcall(lambda: [extract_features(y, settings) for y in clips])
+    print("  this checkout's ten costliest functions (cProfile, own time, ms per clip; the profiler inflates them):")
+    stats = pstats.Stats(profile).stats
+    for (path, line, name), (_, _, own, _, _) in sorted(stats.items(), key=lambda kv: -kv[1][2])[:10]:
+        print(f"    {1000 * own / len(clips):6.1f}  {Path(path).name}:{line}({name})")
+    return {"rev": rev, "ms_per_clip": times, "speedup": before / after}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--audio", type=Path, default=EMOTIFY_AUDIO, help="folder of clips (default: ../shared/data/emotify/audio)")
@@ -85,10 +143,14 @@ def main():
     p.add_argument("--skip-full", action="store_true", help="skip the whole-folder run with 2 jobs")
     p.add_argument("--cluster", action="store_true",
                    help="also featurize the whole folder on a Dask LocalCluster (needs the dask extra)")
+    p.add_argument("--against", metavar="REV", help="first, the default preset's time at this git revision and here")
     args = p.parse_args()
 
     files, _, _ = find_audio([args.audio])
     picked = files[:: max(1, len(files) // args.clips)][: args.clips]
+    if args.against:
+        results = before_and_after(args.against, picked)
+        print(f"results: {save_results('bench_featurize_against', results)}\n")
     settings, mood = FeatureSettings(families=CLASSIC_FAMILIES), FeatureSettings()
     print(f"{len(picked)} clips of {args.audio}, one process, after a warm-up clip")
     cold, warm, ref, t_mood, diff = side_by_side(picked, settings, mood)

@@ -2,6 +2,7 @@
 glissando), and the contours of every pitched line, from the clip's pitch salience
 (:mod:`featurize.pitch`)."""
 
+import numba
 import numpy as np
 import scipy.signal
 import scipy.stats
@@ -217,7 +218,6 @@ def pitch_contours(salience: np.ndarray, *, strong: float = 0.9, spread: float =
     list of (frames, bins)
         Each contour's frame indices (consecutive) and salience rows (pitch bins), ``int`` arrays.
     """
-    n_frames = salience.shape[1]
     is_peak = np.zeros(salience.shape, dtype=bool)
     is_peak[1:-1] = (salience[1:-1] > salience[:-2]) & (salience[1:-1] >= salience[2:])
     if not is_peak.any():
@@ -225,43 +225,68 @@ def pitch_contours(salience: np.ndarray, *, strong: float = 0.9, spread: float =
     values = salience[is_peak]
     peaks = is_peak & (salience >= values.mean() - spread * values.std())
     is_strong = peaks & (salience >= strong * salience.max(axis=0, keepdims=True))
-    # The free peaks of each frame, {bin: (salience, strong)}: plain Python, as the walk below
-    # looks at a handful of bins at a time, where numpy's per-call overhead would dominate.
-    free = [{} for _ in range(n_frames)]
-    bins, frames = np.nonzero(peaks)
-    for b, t, value, strong_peak in zip(bins.tolist(), frames.tolist(), salience[bins, frames].tolist(),
-                                        is_strong[bins, frames].tolist()):
-        free[t][b] = (value, strong_peak)
-    lines = []
-    seeds = np.flatnonzero(is_strong)  # the strong peaks, most salient first
-    for flat in seeds[np.argsort(-salience.ravel()[seeds], kind="stable")].tolist():
-        b0, t0 = divmod(flat, n_frames)
-        if free[t0].pop(b0, None) is None:
+    order = np.flatnonzero(is_strong)  # the strong peaks, most salient first
+    order = order[np.argsort(-salience.ravel()[order], kind="stable")]
+    starts, frames, bins = _follow_contours(np.ascontiguousarray(salience, dtype=np.float64), peaks, is_strong, order,
+                                            max_step, max_gap, min_frames)
+    return [(frames[a:b], bins[a:b]) for a, b in zip(starts[:-1].tolist(), starts[1:].tolist())]
+
+
+@numba.njit(cache=True)
+def _follow_contours(salience, peaks, is_strong, order, max_step, max_gap, min_frames):  # pragma: no cover (compiled)
+    """The walk of :func:`pitch_contours`, compiled: it visits a handful of bins per frame, one
+    frame at a time, where numpy's per-call cost would dominate. Returns the contours' frames and
+    bins end to end, and where each starts (with the end as a last entry)."""
+    n_bins, n_frames = salience.shape
+    free = peaks.copy()
+    starts = [0]
+    out_frames, out_bins = [], []
+    ahead = np.empty(n_frames, dtype=np.int64)  # bins found after the seed's frame, in order
+    behind = np.empty(n_frames, dtype=np.int64)  # and before it, nearest first
+    for flat in order:
+        b0, t0 = flat // n_frames, flat % n_frames
+        if not free[b0, t0]:
             continue
-        found = {t0: b0}
-        for step in (1, -1):
+        free[b0, t0] = False
+        counts = [0, 0]
+        for direction in range(2):
+            step = 1 if direction == 0 else -1
+            found = ahead if direction == 0 else behind
             b, t, weak = b0, t0 + step, 0
             while 0 <= t < n_frames:
-                row, best = free[t], None
+                best = -1
                 for candidate in range(b - max_step, b + max_step + 1):  # the most salient; the lowest of ties
-                    peak = row.get(candidate)
-                    if peak is not None and (best is None or peak[0] > row[best][0]):
-                        best = candidate
-                if best is None:
+                    if 0 <= candidate < n_bins and free[candidate, t]:
+                        if best < 0 or salience[candidate, t] > salience[best, t]:
+                            best = candidate
+                if best < 0:
                     break
-                weak = 0 if row[best][1] else weak + 1
+                weak = 0 if is_strong[best, t] else weak + 1
                 if weak > max_gap:
                     break
-                found[t], b = best, best
-                del row[best]
+                found[counts[direction]] = best
+                counts[direction] += 1
+                free[best, t] = False
+                b = best
                 t += step
-        frames = np.array(sorted(found))
-        bins = np.array([found[t] for t in frames])
-        ends = np.flatnonzero(is_strong[bins, frames])[[0, -1]]
-        frames, bins = frames[ends[0]:ends[1] + 1], bins[ends[0]:ends[1] + 1]
-        if len(frames) >= min_frames:
-            lines.append((frames, bins))
-    return lines
+        n_before, n_after = counts[1], counts[0]
+        first_frame = t0 - n_before
+        line = np.empty(n_before + 1 + n_after, dtype=np.int64)
+        line[:n_before] = behind[:n_before][::-1]
+        line[n_before] = b0
+        line[n_before + 1:] = ahead[:n_after]
+        first, last = -1, -1  # trimmed to its first and last strong peaks
+        for i in range(len(line)):
+            if is_strong[line[i], first_frame + i]:
+                if first < 0:
+                    first = i
+                last = i
+        if last - first + 1 >= min_frames:
+            for i in range(first, last + 1):
+                out_frames.append(first_frame + i)
+                out_bins.append(line[i])
+            starts.append(len(out_frames))
+    return np.array(starts, dtype=np.int64), np.array(out_frames, dtype=np.int64), np.array(out_bins, dtype=np.int64)
 
 
 def contours(salience: np.ndarray, fps: float, *, bins_per_octave: int, first_bin: int = 0,

@@ -117,6 +117,20 @@ def test_pitch_contours_follow_each_line_where_it_sounds():
     assert melody.pitch_contours(np.ones((20, 10))) == []  # no peak, no contour
 
 
+@pytest.mark.parametrize("weak_frames", [3, 6])
+def test_a_contour_bridges_at_most_four_weak_frames_and_ends_on_a_strong_peak(weak_frames):
+    salience = np.full((60, 40), 0.01)
+    salience[10, :] = 1.0
+    salience[10, 20:20 + weak_frames] = 0.8  # weak: under 0.9 times the frame's strongest peak...
+    salience[30, 20:20 + weak_frames] = 1.0  # ...which is this line's
+    salience[50, 0::2] = 0.2  # isolated low peaks, too short for a contour
+    found = sorted((f.tolist(), set(b.tolist())) for f, b in melody.pitch_contours(salience))
+    if weak_frames <= 4:  # bridged: one line at bin 10 from end to end (bin 30's, 3 frames, is too short)
+        assert found == [(list(range(40)), {10})]
+    else:  # broken: the walk stops at the fifth weak frame and each part is trimmed to its strong peaks
+        assert found == [(list(range(20)), {10}), (list(range(20, 26)), {30}), (list(range(26, 40)), {10})]
+
+
 def test_contours_of_a_tone_a_chord_a_vibrato_and_glides():
     single = family(tone(midi_hz(60)), "contours")
     assert single["contours_layers"] == pytest.approx(1, abs=0.05) and single["contours_polyphonic"] == 0
