@@ -89,7 +89,10 @@ def _centered_frames_rfft(y, n_fft, hop_length):
     """``librosa.stft(y, n_fft, hop_length, window='ones', pad_mode='constant')`` in y's precision."""
     padded = np.pad(y, n_fft // 2, mode="constant")
     frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop_length]
-    return scipy.fft.rfft(frames, axis=-1).T
+    # Transformed along the first axis of the frames' transposed view: the same values as along the
+    # last axis then transposed, but laid out row by row, as the sparse filter basis's product needs
+    # (it would copy a transposed array first).
+    return scipy.fft.rfft(frames.T, axis=0)
 
 
 class _FilterBank(NamedTuple):
