@@ -3,9 +3,9 @@ harmonic patterns, from the shared chroma and STFT."""
 
 import librosa
 import numpy as np
-import scipy.ndimage
 
 from featurize.family import EPS, family
+from featurize.filters import median_filter_rows
 
 
 def interval_content(chroma: np.ndarray) -> np.ndarray:
@@ -118,7 +118,7 @@ def chords(chroma: np.ndarray, fps: float, *, smooth: float = 0.5) -> np.ndarray
         between consecutive smoothed chroma vectors, normalised: the harmonic change rate).
     """
     size = max(1, int(round(smooth * fps)))
-    c = scipy.ndimage.median_filter(np.asarray(chroma, dtype=np.float64), size=(1, size), mode="nearest")
+    c = median_filter_rows(np.asarray(chroma, dtype=np.float64), size, mode="nearest")
     cz = c - c.mean(axis=0)
     cz /= np.linalg.norm(cz, axis=0) + EPS
     tz = _TRIADS - _TRIADS.mean(axis=1, keepdims=True)
