@@ -237,7 +237,7 @@ def _follow_contours(salience, peaks, is_strong, order, max_step, max_gap, min_f
     """The walk of :func:`pitch_contours`, compiled: it visits a handful of bins per frame, one
     frame at a time, where numpy's per-call cost would dominate. Returns the contours' frames and
     bins end to end, and where each starts (with the end as a last entry)."""
-    n_bins, n_frames = salience.shape
+    n_frames = salience.shape[1]
     free = peaks.copy()
     starts = [0]
     out_frames, out_bins = [], []
@@ -248,45 +248,44 @@ def _follow_contours(salience, peaks, is_strong, order, max_step, max_gap, min_f
         if not free[b0, t0]:
             continue
         free[b0, t0] = False
-        counts = [0, 0]
-        for direction in range(2):
-            step = 1 if direction == 0 else -1
-            found = ahead if direction == 0 else behind
-            b, t, weak = b0, t0 + step, 0
-            while 0 <= t < n_frames:
-                best = -1
-                for candidate in range(b - max_step, b + max_step + 1):  # the most salient; the lowest of ties
-                    if 0 <= candidate < n_bins and free[candidate, t]:
-                        if best < 0 or salience[candidate, t] > salience[best, t]:
-                            best = candidate
-                if best < 0:
-                    break
-                weak = 0 if is_strong[best, t] else weak + 1
-                if weak > max_gap:
-                    break
-                found[counts[direction]] = best
-                counts[direction] += 1
-                free[best, t] = False
-                b = best
-                t += step
-        n_before, n_after = counts[1], counts[0]
+        n_after = _walk(salience, free, is_strong, b0, t0, 1, max_step, max_gap, ahead)
+        n_before = _walk(salience, free, is_strong, b0, t0, -1, max_step, max_gap, behind)
         first_frame = t0 - n_before
-        line = np.empty(n_before + 1 + n_after, dtype=np.int64)
-        line[:n_before] = behind[:n_before][::-1]
-        line[n_before] = b0
-        line[n_before + 1:] = ahead[:n_after]
-        first, last = -1, -1  # trimmed to its first and last strong peaks
-        for i in range(len(line)):
-            if is_strong[line[i], first_frame + i]:
-                if first < 0:
-                    first = i
-                last = i
+        line = np.concatenate((behind[:n_before][::-1], np.array([b0]), ahead[:n_after]))
+        strong = np.array([is_strong[line[i], first_frame + i] for i in range(len(line))])
+        keep = np.flatnonzero(strong)  # trimmed to its first and last strong peaks (the seed is one)
+        first, last = keep[0], keep[-1]
         if last - first + 1 >= min_frames:
             for i in range(first, last + 1):
                 out_frames.append(first_frame + i)
                 out_bins.append(line[i])
             starts.append(len(out_frames))
     return np.array(starts, dtype=np.int64), np.array(out_frames, dtype=np.int64), np.array(out_bins, dtype=np.int64)
+
+
+@numba.njit(cache=True)
+def _walk(salience, free, is_strong, b0, t0, step, max_step, max_gap, found):  # pragma: no cover (compiled)
+    """From the seed (b0, t0), frame by frame in the direction `step`, the most salient free peak
+    within `max_step` bins of the last (the lowest bin of ties), through at most `max_gap` weak
+    peaks in a row; each is taken (no longer free) and written to `found`. Returns how many."""
+    n_bins, n_frames = salience.shape
+    count, b, t, weak = 0, b0, t0 + step, 0
+    while 0 <= t < n_frames:
+        best = -1
+        for candidate in range(max(b - max_step, 0), min(b + max_step + 1, n_bins)):
+            if free[candidate, t] and (best < 0 or salience[candidate, t] > salience[best, t]):
+                best = candidate
+        if best < 0:
+            break
+        weak = 0 if is_strong[best, t] else weak + 1
+        if weak > max_gap:
+            break
+        found[count] = best
+        count += 1
+        free[best, t] = False
+        b = best
+        t += step
+    return count
 
 
 def contours(salience: np.ndarray, fps: float, *, bins_per_octave: int, first_bin: int = 0,
