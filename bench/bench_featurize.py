@@ -32,7 +32,7 @@ from pathlib import Path
 import librosa
 import numpy as np
 
-from bench.common import EMOTIFY_AUDIO, ROOT, save_results
+from bench.common import EMOTIFY_AUDIO, ROOT, checkout_of, save_results
 from featurize.audio import find_audio, load_audio
 from featurize.cqt import _filter_bank
 from featurize.features import CLASSIC_FAMILIES, FeatureSettings, extract_features
@@ -110,16 +110,11 @@ def preset_ms(checkout, files):
 def before_and_after(rev, files):
     """The default preset's ms per clip at `rev` and here, interleaved twice (the faster of each), and
     this checkout's ten costliest functions."""
-    with tempfile.TemporaryDirectory() as tmp:
-        old = Path(tmp) / "old"
-        subprocess.run(["git", "worktree", "add", "--detach", "-q", str(old), rev], cwd=ROOT, check=True)
-        try:
-            times = {rev: [], "this checkout": []}
-            for _ in range(2):
-                times[rev].append(preset_ms(old, files))
-                times["this checkout"].append(preset_ms(ROOT, files))
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, check=False)
+    times = {rev: [], "this checkout": []}
+    with checkout_of(rev) as old:
+        for _ in range(2):
+            times[rev].append(preset_ms(old, files))
+            times["this checkout"].append(preset_ms(ROOT, files))
     before, after = min(times[rev]), min(times["this checkout"])
     print(f"default preset, {len(files)} clips, new process each, interleaved twice (the faster run of each):")
     print(f"  {rev:14s}: {before:6.1f} ms/clip")

@@ -17,12 +17,12 @@ decoding, extracting; and the ten modules that take longest to import on their o
 import argparse
 import subprocess
 import sys
-import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 
-from bench.common import DATASETS, EMOTIFY_AUDIO, ROOT, save_results, timer
+from bench.common import DATASETS, EMOTIFY_AUDIO, ROOT, checkout_of, save_results, timer
 
 BREAKDOWN = """
 import time, sys
@@ -79,21 +79,14 @@ def main():
     args = p.parse_args()
     clip = one_clip()
     print(f"python -m classify predict {clip.name} -q (shipped model), {args.runs} runs each")
-    checkouts = {"this checkout": ROOT}
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.against:
-            old = Path(tmp) / "old"
-            subprocess.run(["git", "worktree", "add", "--detach", "-q", str(old), args.against], cwd=ROOT, check=True)
-            checkouts = {args.against: old, **checkouts}
-        try:
-            predict_seconds(ROOT, clip)  # warm-up: the file and the libraries in the OS cache
-            times = {name: [] for name in checkouts}
-            for _ in range(args.runs):
-                for name, checkout in checkouts.items():
-                    times[name].append(predict_seconds(checkout, clip))
-        finally:
-            if args.against:
-                subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, check=False)
+    with checkout_of(args.against) if args.against else nullcontext() as old:
+        checkouts = {args.against: old, "this checkout": ROOT} if args.against else {"this checkout": ROOT}
+        for checkout in checkouts.values():  # warm-up: the file, the libraries, each checkout's
+            predict_seconds(checkout, clip)  # bytecode and numba cache on disk
+        times = {name: [] for name in checkouts}
+        for _ in range(args.runs):
+            for name, checkout in checkouts.items():
+                times[name].append(predict_seconds(checkout, clip))
     results = {"clip": str(clip), "runs": args.runs, "wall_s": {}}
     for name, ts in times.items():
         results["wall_s"][name] = {"median": float(np.median(ts)), "min": float(np.min(ts))}

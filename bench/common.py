@@ -8,6 +8,7 @@ or a note comes from a file a command wrote.
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -66,6 +67,20 @@ def timer() -> Callable[[], float]:
         yield elapsed
     finally:
         end = time.perf_counter()
+
+
+@contextmanager
+def checkout_of(rev: str):
+    """``with checkout_of(REV) as folder: ...``: a temporary git worktree of revision `rev`, removed
+    afterwards, for timing an earlier commit's code beside this checkout's (run it with ``cwd=folder``:
+    ``python -m`` and ``python -c`` put the working folder first on sys.path)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "checkout"
+        subprocess.run(["git", "worktree", "add", "--detach", "-q", str(folder), rev], cwd=ROOT, check=True)
+        try:
+            yield folder
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT, check=False)
 
 
 def _commit() -> str:
