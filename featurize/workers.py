@@ -2,9 +2,12 @@
 cluster (:mod:`featurize.cluster`), each result streamed back as it finishes."""
 
 import os
+import shlex
 import signal
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from joblib import effective_n_jobs
@@ -13,7 +16,13 @@ from threadpoolctl import threadpool_limits
 from featurize.analysis import DEFAULT_MIN_DURATION, analyse_file, analyse_one
 from featurize.cluster import analyse_on_cluster
 from featurize.features import FeatureSettings
-from moodclass.infra import die_with_parent, progress_bar
+from moodclass.errors import AnalysisCrashError
+from moodclass.infra import die_with_parent, path_text, progress_bar
+
+#: The reason of a file whose analysis killed its worker process by itself.
+CRASHED = "its analysis crashed the process (in a compiled library): check that the file plays, or report it"
+#: Files in a row whose analysis crashes, each by itself, after which the run stops.
+CRASHES_IN_A_ROW = 3
 
 
 def _init_worker(parent: int):
@@ -84,21 +93,62 @@ def analyse_files(files: Sequence[Path], settings: FeatureSettings, *, min_durat
 
 
 def _parallel(files, settings, min_duration, jobs, windows, song_window):
+    # A worker that dies (a crash in a compiled library, a kill) takes every file in flight with its
+    # pool. Those files are analysed again one at a time, so that only a file that kills its worker
+    # by itself fails; when CRASHES_IN_A_ROW files in a row do, the fault is not theirs and the run
+    # stops, their failures unrecorded so that the next run tries them again.
+    todo, suspects, crashed = deque(files), deque(), []
+    task = (settings, min_duration, windows, song_window)
+    while todo or suspects:
+        alone = bool(suspects)
+        lost = []
+        for f, result in _pool(suspects if alone else todo, 1 if alone else jobs, task, lost):
+            yield from ((c, {"error": CRASHED}) for c in crashed)  # not the fault of them all
+            crashed.clear()
+            yield f, result
+        if not alone:
+            suspects.extend(lost)
+            continue
+        crashed += lost
+        if len(crashed) >= CRASHES_IN_A_ROW:
+            raise AnalysisCrashError(
+                f"{len(crashed)} files in a row crashed the analysis process, the last {path_text(crashed[-1])}: "
+                "the clips finished are kept and the next run tries these again. If it goes on, numba's compiled "
+                "code on disk may be damaged (numba issue #10128): delete it with "
+                f"find {shlex.quote(_numba_cache())} -name '*.nb[ic]' -delete")
+    yield from ((c, {"error": CRASHED}) for c in crashed)
+
+
+def _pool(queue, workers, task, lost):
+    """Analyse the files of `queue` (taken as it goes) in `workers` processes, yielding
+    ``(file, record)``; when a worker dies, the files in flight go to `lost` and the pool ends."""
     pending = {}
-    queue = iter(files)
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(os.getpid(),)) as pool:
+    depth = 4 * workers if workers > 1 else 1  # alone: one file in flight, the one a crash names
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),)) as pool:
         try:
             while True:
-                while len(pending) < 4 * jobs:
-                    f = next(queue, None)
-                    if f is None:
-                        break
-                    pending[pool.submit(analyse_file, f, settings, min_duration, windows, song_window)] = f
+                while len(pending) < depth and queue:
+                    f = queue.popleft()
+                    pending[pool.submit(analyse_file, f, *task)] = f
                 if not pending:
                     return
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                if any(isinstance(fut.exception(), BrokenProcessPool) for fut in finished):
+                    wait(pending)  # the pool ends every other future too, finished or broken
+                    broken = [fut for fut in pending if isinstance(fut.exception(), BrokenProcessPool)]
+                    lost += [pending.pop(fut) for fut in broken]
+                    for fut in list(pending):
+                        yield pending.pop(fut), fut.result()
+                    return
                 for fut in finished:
                     yield pending.pop(fut), fut.result()
         finally:
             for fut in pending:
                 fut.cancel()
+
+
+def _numba_cache() -> str:
+    """Where numba keeps librosa's compiled code: ``NUMBA_CACHE_DIR``, or beside librosa's modules."""
+    import librosa
+
+    return os.environ.get("NUMBA_CACHE_DIR") or os.path.dirname(librosa.__file__)

@@ -30,6 +30,10 @@ class AudioError(MoodclassError):
     """A file that cannot be analysed; the message is the reason, for the error table."""
 
 
+class AnalysisCrashError(MoodclassError):
+    """Analyses that crash their process, file after file: a fault of the machine or of the installation."""
+
+
 class TableError(MoodclassError):
     """A feature table that cannot be used as asked; the message says why and what to do."""
 

@@ -8,6 +8,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -78,6 +79,35 @@ def die_with_parent(parent_pid: int) -> None:
         return
     if os.getppid() != parent_pid:  # the run died before the call took effect
         os._exit(1)
+
+
+@contextmanager
+def one_process_at_a_time(name: str):
+    """Hold an exclusive lock named `name`, shared by every process of this user on this machine,
+    for the ``with`` block: another process reaching a block of the same name waits for this one.
+
+    The lock is ``flock`` on a file in the temporary folder, released by the kernel when its holder
+    ends (killed included). Where that file cannot be opened, or without ``fcntl`` (Windows), the
+    block runs unlocked.
+
+    Parameters
+    ----------
+    name : str
+        What is locked, as a file name.
+    """
+    try:
+        import fcntl
+
+        fd = os.open(Path(tempfile.gettempdir()) / f"moodclass-{os.getuid()}-{name}.lock", os.O_RDWR | os.O_CREAT,
+                     0o600)
+    except (ImportError, AttributeError, OSError):
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def parallel(n_jobs: int, **kwargs):

@@ -135,3 +135,59 @@ def test_killed_classify_leaves_no_worker(clips, tmp_path, command):
     time.sleep(2.0)  # the workers at work
     assert proc.poll() is None
     _kill_and_check(proc, None)
+
+
+def _workers(pgid: int) -> list[int]:
+    """The processes of run `pgid` (its own session) other than the run itself."""
+    return [pid for pid in _alive(pgid) if pid != pgid]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals and /proc: Linux")
+def test_a_worker_that_crashes_costs_no_clip(clips, tmp_path):
+    # A worker killed by SIGSEGV, as a crash in a compiled library kills it, in the middle of the run:
+    # the clips it and the pool had in flight are analysed again, and the table is complete.
+    music, clean, _ = clips
+    out = tmp_path / "t.parquet"
+    proc = subprocess.Popen(_command(music, out, "-j", "2"), start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    journal = out.with_name("t.journal")
+    while proc.poll() is None and _lines(journal) < 4:
+        time.sleep(0.02)
+    victims = _workers(proc.pid)
+    assert proc.poll() is None and victims, "the run ended before a worker could be killed"
+    os.kill(victims[0], signal.SIGSEGV)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "FAILED" not in err
+    _assert_complete(out, clean)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals and /proc: Linux")
+def test_a_run_whose_every_analysis_crashes_stops_in_one_line_and_keeps_its_clips(clips, tmp_path):
+    # Every worker is killed as soon as it appears (a damaged installation): the run stops, saying
+    # so in one line, keeps what it finished, records no clip as failed, and the next run completes.
+    music, clean, _ = clips
+    out = tmp_path / "t.parquet"
+    proc = subprocess.Popen(_command(music, out, "-j", "2"), start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    journal = out.with_name("t.journal")
+    while proc.poll() is None and _lines(journal) < 3:
+        time.sleep(0.02)
+    while proc.poll() is None:
+        for pid in _workers(proc.pid):
+            try:
+                os.kill(pid, signal.SIGSEGV)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)
+    err = proc.stderr.read()
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err and "files in a row crashed the analysis" in err
+    assert "-name '*.nb[ic]' -delete" in err
+    kept = read_table(out)[0]
+    assert 2 <= len(kept) < len(clean)
+    np.testing.assert_array_equal(kept.set_index("path").loc[kept["path"], SETTINGS.columns()].to_numpy(),
+                                  clean.loc[kept["path"], SETTINGS.columns()].to_numpy())
+    done = subprocess.run(_command(music, out), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    _assert_complete(out, clean)

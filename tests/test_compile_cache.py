@@ -1,0 +1,59 @@
+"""numba's on-disk cache of compiled code survives processes that start at once on a fresh install.
+
+librosa's gufuncs compiled by two processes at the same moment can be cached half from one
+compilation and half from the other, after which every process that loads them crashes (numba
+issue #10128). featurize loads them one process at a time; these tests start with an empty cache
+(``NUMBA_CACHE_DIR``), as a fresh install does, and compile it for real (half a minute).
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+ANALYSE = """
+import numpy as np
+from featurize.features import FeatureSettings, extract_features
+t = np.arange(5 * 22050) / 22050
+y = (0.3 * np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 2 * t))).astype(np.float32)
+print(np.isfinite(extract_features(y, FeatureSettings())).mean())
+"""
+
+
+def _env(cache: Path) -> dict:
+    return {**os.environ, "NUMBA_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
+
+
+def _gufuncs(cache: Path) -> set[str]:
+    return {p.name for p in cache.rglob("guf-*.nbi")}
+
+
+@pytest.mark.slow
+def test_two_first_runs_at_once_leave_a_cache_every_later_run_can_use(tmp_path):
+    cache = tmp_path / "numba"
+    env = _env(cache)
+    first = subprocess.Popen([sys.executable, "-c", ANALYSE], env=env, stdout=subprocess.PIPE, text=True)
+    time.sleep(3)  # the second starts while the first compiles, the moment that damaged the cache
+    second = subprocess.Popen([sys.executable, "-c", ANALYSE], env=env, stdout=subprocess.PIPE, text=True)
+    for p in (first, second):
+        out, _ = p.communicate(timeout=300)
+        assert p.returncode == 0 and float(out) > 0.9
+    later = subprocess.run([sys.executable, "-c", ANALYSE], env=env, capture_output=True, text=True, timeout=300)
+    assert later.returncode == 0, f"a run after them crashed (status {later.returncode}): {later.stderr[-500:]}"
+    assert float(later.stdout) > 0.9
+
+
+@pytest.mark.slow
+def test_importing_featurize_compiles_every_gufunc_the_analysis_uses(tmp_path):
+    # Gufuncs compiled later, in the analysis itself, would be compiled outside the lock.
+    cache = tmp_path / "numba"
+    env = _env(cache)
+    subprocess.run([sys.executable, "-c", "import featurize"], env=env, check=True, timeout=300)
+    loaded = _gufuncs(cache)
+    subprocess.run([sys.executable, "-c", ANALYSE], env=env, check=True, timeout=300, capture_output=True)
+    assert loaded and _gufuncs(cache) == loaded
