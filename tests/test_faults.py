@@ -137,6 +137,15 @@ def test_killed_classify_leaves_no_worker(clips, tmp_path, command):
     _kill_and_check(proc, None)
 
 
+def _started(music, out, *, clips: int) -> subprocess.Popen:
+    """``featurize -j 2`` in its own session, once `clips` clips are journalled."""
+    proc = subprocess.Popen(_command(music, out, "-j", "2"), start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    while proc.poll() is None and _lines(out.with_suffix(".journal")) < clips + 1:  # and the header
+        time.sleep(0.02)
+    return proc
+
+
 def _workers(pgid: int) -> list[int]:
     """The processes of run `pgid` (its own session) other than the run itself."""
     return [pid for pid in _alive(pgid) if pid != pgid]
@@ -148,11 +157,7 @@ def test_a_worker_that_crashes_costs_no_clip(clips, tmp_path):
     # the clips it and the pool had in flight are analysed again, and the table is complete.
     music, clean, _ = clips
     out = tmp_path / "t.parquet"
-    proc = subprocess.Popen(_command(music, out, "-j", "2"), start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    journal = out.with_name("t.journal")
-    while proc.poll() is None and _lines(journal) < 4:
-        time.sleep(0.02)
+    proc = _started(music, out, clips=3)
     victims = _workers(proc.pid)
     assert proc.poll() is None and victims, "the run ended before a worker could be killed"
     os.kill(victims[0], signal.SIGSEGV)
@@ -168,11 +173,7 @@ def test_a_run_whose_every_analysis_crashes_stops_in_one_line_and_keeps_its_clip
     # so in one line, keeps what it finished, records no clip as failed, and the next run completes.
     music, clean, _ = clips
     out = tmp_path / "t.parquet"
-    proc = subprocess.Popen(_command(music, out, "-j", "2"), start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    journal = out.with_name("t.journal")
-    while proc.poll() is None and _lines(journal) < 3:
-        time.sleep(0.02)
+    proc = _started(music, out, clips=2)
     while proc.poll() is None:
         for pid in _workers(proc.pid):
             try:
