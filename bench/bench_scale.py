@@ -43,7 +43,8 @@ def main():
     y = data.y[rows].copy()
     half = rng.choice(args.clips, args.clips // 2, replace=False)
     y[half] = rng.permutation(y[half])
-    print(f"{args.clips} clips x {X.shape[1]} columns (Emotify's rows with noise, half the labels shuffled), 10-fold x {args.repeats}, 2 jobs")
+    print(f"{args.clips} clips x {X.shape[1]} columns (Emotify's rows with noise, half the labels shuffled), "
+          f"10-fold x {args.repeats}, 2 jobs")
     results = {"clips": args.clips, "repeats": args.repeats, "seed": args.seed, "seconds": {}}
     for name in ("svm", "rf"):
         model = make_classifier(name, random_state=args.seed, families=families)
