@@ -2,8 +2,8 @@
 
 librosa's gufuncs compiled by two processes at the same moment can be cached half from one
 compilation and half from the other, after which every process that loads them crashes (numba
-issue #10128). featurize loads them one process at a time; these tests start with an empty cache
-(``NUMBA_CACHE_DIR``), as a fresh install does, and compile it for real (half a minute).
+issue #10128). featurize loads them one process at a time; the test starts with an empty cache
+(``NUMBA_CACHE_DIR``), as a fresh install does, and compiles it for real (half a minute).
 """
 
 import os
