@@ -7,6 +7,7 @@ import signal
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -217,9 +218,13 @@ def check_writable(path: str | Path, option: str, *, shown: str | Path | None = 
 
 
 def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
+    with _UMASK_LOCK:  # reading it sets it: two threads at once could leave it at 0
+        mask = os.umask(0)
+        os.umask(mask)
     return mask
+
+
+_UMASK_LOCK = threading.Lock()
 
 
 def progress_bar(**kwargs) -> tqdm:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import soundfile as sf
 from conftest import BAD_REASONS, SR, write_clip
 
 from featurize.__main__ import main as featurize_main
@@ -168,6 +169,24 @@ def test_demo_command_makes_and_featurizes_a_corpus(tmp_path, monkeypatch, capsy
     assert sorted(labels["quadrant"].unique()) == ["Q1", "Q2", "Q3", "Q4"]
     table, _ = read_table(tmp_path / "cache" / "features" / "demo.parquet")
     assert len(table) == len(labels) == 48
+
+
+def test_demo_clips_written_in_parallel_are_each_whole_in_its_own_file(tmp_path):
+    from featurize.demo import make_demo
+
+    mask = os.umask(0o022)
+    try:
+        labels = make_demo(tmp_path / "d", per_quadrant=3, duration=2.0, fmt="wav")
+        assert os.umask(0o022) == 0o022  # the threads left the process's umask as it was
+    finally:
+        os.umask(mask)
+    for row in labels.itertuples():
+        path = tmp_path / "d" / row.path
+        y, sr = sf.read(path, dtype="float32")
+        expected = synth_clip(row.quadrant, 2.0, sr, seed=int(path.stem.split("_")[1]))
+        assert len(y) == len(expected) and np.abs(y - expected).max() < 1e-4  # 16-bit PCM of the right clip
+        assert path.stat().st_mode & 0o777 == 0o644
+    assert len(labels) == 12 and not list((tmp_path / "d").rglob("*.tmp"))
 
 
 def test_a_second_writer_is_refused_while_the_first_holds_the_table(bad_folder, tmp_path):
