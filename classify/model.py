@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import sklearn.utils
 
-from classify.estimators import FamilyWeighting, KernelRidgeClassifier, LaplacianSVC, MusicLikeness, SvmLdaClassifier
+from classify.estimators import FamilyWeighting, KernelRidgeClassifier, LaplacianSVC, MusicLikeness, RbfSVC, SvmLdaClassifier
 from classify.foreign import ForeignFeatures
 from classify.labels import are_quadrants, quadrants, rating_scale, target_thresholds, valence_arousal
 from classify.pipelines import MOOD_VIEW_DROP
@@ -53,7 +53,7 @@ skops_io = _import_skops()
 DEFAULT_MODEL = Path(__file__).parent / "shipped" / "default.skops"
 MODEL_SUFFIX = ".skops"
 
-_OWN_ESTIMATORS = (FamilyWeighting, KernelRidgeClassifier, LaplacianSVC, SvmLdaClassifier, MusicLikeness)
+_OWN_ESTIMATORS = (FamilyWeighting, KernelRidgeClassifier, LaplacianSVC, RbfSVC, SvmLdaClassifier, MusicLikeness)
 #: Types a model file may hold beyond skops's basic ones (numpy arrays, scipy sparse matrices,
 #: builtins): this project's estimators (by their module, and by classify.pipelines, where files
 #: saved before the estimators had a module and which still exports them), and the scikit-learn

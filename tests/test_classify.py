@@ -32,6 +32,7 @@ from classify.pipelines import (
     FamilyWeighting,
     KernelRidgeClassifier,
     LaplacianSVC,
+    RbfSVC,
     SvmLdaClassifier,
     fit_params,
     make_classifier,
@@ -442,9 +443,25 @@ def test_the_command_may_follow_the_options_and_the_tools_say_their_version(demo
 
 
 @parametrize_with_checks([FamilyWeighting(), FamilyWeighting(per="column"), LaplacianSVC(random_state=0),
-                          KernelRidgeClassifier(random_state=0), SvmLdaClassifier(random_state=0)])
+                          RbfSVC(random_state=0), KernelRidgeClassifier(random_state=0), SvmLdaClassifier(random_state=0)])
 def test_our_transformer_and_classifiers_are_scikit_learn_estimators(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("gamma", ["scale", "auto", 0.3])
+def test_the_rbf_svm_on_its_gram_matrix_is_scikit_learns_rbf_svm(gamma):
+    rng = np.random.default_rng(5)
+    y = np.repeat(["Q1", "Q2", "Q3", "Q4"], 60)
+    X = rng.normal(size=(240, 30)) + 0.6 * (y[:, None] == np.array(["Q1", "Q2", "Q3", "Q4"])).repeat(8, axis=1)[:, :30]
+    train, test = np.arange(240) % 3 != 0, np.arange(240) % 3 == 0
+    ours = RbfSVC(C=3.0, gamma=gamma, random_state=0).fit(X[train], y[train])
+    theirs = SVC(kernel="rbf", C=3.0, gamma=gamma, class_weight="balanced", random_state=0).fit(X[train], y[train])
+    assert ours.gamma_ == pytest.approx(theirs._gamma)
+    assert np.array_equal(ours.predict(X[test]), theirs.predict(X[test]))
+    np.testing.assert_allclose(ours.decision_function(X[test]), theirs.decision_function(X[test]), atol=1e-9)
+    assert (ours.predict(X[test]) == y[test]).mean() > 0.4  # well above chance (0.25): the comparison means something
+    with pytest.raises(ValueError, match="gamma"):
+        RbfSVC(gamma=-1.0).fit(X[train], y[train])
 
 
 def test_the_l1_svm_separates_what_an_l1_distance_separates():
