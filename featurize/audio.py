@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
-import librosa
 import numpy as np
 import soundfile as sf
 
+from featurize._librosa import librosa
 from moodclass.errors import AudioError, InputNotFoundError
 
 #: File endings libsndfile decodes (read with soundfile).

@@ -9,9 +9,9 @@ a :class:`ClipWindow` answers with the whole clip's intermediates, sliced.
 
 from functools import cached_property, lru_cache
 
-import librosa
 import numpy as np
 
+from featurize._librosa import librosa
 from featurize.cqt import cqt_magnitude, estimate_tuning
 from featurize.pitch import harmonic_salience, melody_contour
 

@@ -14,11 +14,11 @@ summaries made from it to about 1e-7.
 from functools import lru_cache
 from typing import NamedTuple
 
-import librosa
 import numpy as np
 import scipy.fft
 import scipy.sparse
-from librosa.core.pitch import _parabolic_interpolation
+
+from featurize._librosa import librosa
 
 RES_TYPE = "soxr_hq"
 
@@ -205,7 +205,7 @@ def estimate_tuning(S: np.ndarray, *, sr: float, n_fft: int, bins_per_octave: in
     inner = np.zeros(len(sub), dtype=bool)
     inner[band[0] - lo:band[-1] + 1 - lo] = True
     rows, cols = np.nonzero(peaks & inner[:, np.newaxis])
-    shift = _parabolic_interpolation(sub, axis=0)
+    shift = librosa.core.pitch._parabolic_interpolation(sub, axis=0)
     avg = np.gradient(sub, axis=0)
     # Stored in S's dtype, as piptrack's output arrays are.
     pitch = ((rows + lo + shift[rows, cols]) * float(sr) / n_fft).astype(S.dtype)

@@ -1,9 +1,9 @@
 """Harmony families: pitch classes, tonal centroids, key, intervals, dissonance, chords and recurring
 harmonic patterns, from the shared chroma and STFT."""
 
-import librosa
 import numpy as np
 
+from featurize._librosa import librosa
 from featurize.family import EPS, family
 from featurize.filters import median_filter_rows
 

@@ -1,9 +1,9 @@
 """Rhythm families: the tempogram, its ratios at metrical factors, tempo, pulse clarity and onset
 density, from the shared onset envelope."""
 
-import librosa
 import numpy as np
 
+from featurize._librosa import librosa
 from featurize.clip import TEMPOGRAM_WIN
 from featurize.family import family
 

@@ -7,9 +7,9 @@ deltas, centroid, bandwidth, rolloff, flatness: equal values), and further shape
 
 from collections.abc import Sequence
 
-import librosa
 import numpy as np
 
+from featurize._librosa import librosa
 from featurize.clip import N_MFCC
 from featurize.family import EPS, family
 
