@@ -448,6 +448,14 @@ def test_our_transformer_and_classifiers_are_scikit_learn_estimators(estimator, 
     check(estimator)
 
 
+def test_a_cross_validation_worker_does_not_load_librosa():
+    # A worker runs folds from classify.evaluate on estimators of classify.estimators; librosa's
+    # compiled parts would add seconds to its start, one process at a time (featurize/_librosa.py).
+    code = "import sys, classify.evaluate, classify.estimators; print(sorted(m for m in sys.modules if 'librosa' in m))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == ["[]"]
+
+
 @pytest.mark.parametrize("gamma", ["scale", "auto", 0.3])
 def test_the_rbf_svm_on_its_gram_matrix_is_scikit_learns_rbf_svm(gamma):
     rng = np.random.default_rng(5)
