@@ -1,6 +1,7 @@
 """The project's own scikit-learn estimators: a per-family column weighting, SVMs with the
-Laplacian (L1) and the RBF kernel on their Gram matrices, kernel ridge regression onto vote shares, the L1 SVM joined with a
-linear discriminant, and a novelty distance from the training music.
+Laplacian (L1) and the RBF kernel on their Gram matrices, kernel ridge regression onto vote
+shares, the L1 SVM joined with a linear discriminant, and a novelty distance from the training
+music.
 
 Each keeps every setting in ``__init__`` (keyword-only), learns only in ``fit``, uses only the
 public API of the others, and passes scikit-learn's ``check_estimator``
