@@ -50,17 +50,22 @@ def main():
     print(f"{args.clips} clips x {X.shape[1]} columns (Emotify's rows with noise, half the labels shuffled), "
           f"10-fold x {args.repeats}, 2 jobs")
     results = {"clips": args.clips, "repeats": args.repeats, "seed": args.seed, "seconds": {}}
-    scores = {}
-    for name in ("svm", "svm, libsvm's kernel", "rf") if args.libsvm else ("svm", "rf"):
-        model = make_classifier(name.split(",")[0], random_state=args.seed, families=families)
-        if name != "svm" and name.startswith("svm"):
-            model.set_params(svm=SVC(kernel="rbf", C=1.0, gamma="scale", class_weight="balanced", random_state=args.seed))
+    models = {"svm": make_classifier("svm", random_state=args.seed, families=families)}
+    if args.libsvm:  # the same SVM with libsvm computing its kernel, as before RbfSVC
+        models["svm, libsvm's kernel"] = make_classifier("svm", random_state=args.seed, families=families).set_params(
+            svm=SVC(kernel="rbf", C=1.0, gamma="scale", class_weight="balanced", random_state=args.seed))
+    models["rf"] = make_classifier("rf", random_state=args.seed, families=families)
+    svm_score = None
+    for name, model in models.items():
         with timer() as elapsed:
             r = repeated_cv(model, X, y, n_splits=10, n_repeats=args.repeats, random_state=args.seed, n_jobs=2,
                             progress=False)
         results["seconds"][name] = round(elapsed(), 1)
-        scores[name] = r["mean"]["macro_f1"]
-        same = f"  (macro-F1 {'the same' if scores[name] == scores['svm'] else 'DIFFERENT'})" if "libsvm" in name else ""
+        same = ""
+        if name == "svm":
+            svm_score = r["mean"]["macro_f1"]
+        elif name.startswith("svm"):
+            same = f"  (macro-F1 {'the same' if r['mean']['macro_f1'] == svm_score else 'DIFFERENT'})"
         print(f"  {name:22s} {elapsed():7.0f} s{same}", flush=True)
     r = repeated_cv(make_classifier("rf", random_state=args.seed, families=families), data.X, data.y, n_splits=10,
                     n_repeats=10, random_state=args.seed, n_jobs=2, progress=False)
