@@ -25,7 +25,9 @@ from moodclass.errors import UsageError
 #: 2: the ``mood`` preset and its families; ``spectral`` computed from shared intermediates.
 #: 3: ``contours`` joins the ``mood`` preset.
 #: 4: ``chroma_patterns`` joins the ``mood`` preset.
-FEATURE_SET_VERSION = 4
+#: 5: no vibrato or tremolo rate for a line that does not move (its value was rounding noise, and
+#: could differ between machines).
+FEATURE_SET_VERSION = 5
 
 #: The six families the tool started with (``--features classic``).
 CLASSIC_FAMILIES = ("chroma", "tonnetz", "tempogram", "contrast", "zcr", "rms")

@@ -4,7 +4,6 @@ glissando), and the contours of every pitched line, from the clip's pitch salien
 
 import numba
 import numpy as np
-import scipy.signal
 import scipy.stats
 
 from featurize.clip import CHROMA_BINS_PER_OCTAVE, SALIENCE_BINS
@@ -46,7 +45,9 @@ def modulation(x: np.ndarray, fps: float, *, band: tuple[float, float] = (3.0, 1
     The contour is detrended (a line fitted and removed), windowed and zero-padded to a
     resolution of 0.1 Hz; the rate is the frequency of the largest spectral peak in
     `band`, the extent the peak-to-peak amplitude of a sinusoid with that peak's
-    magnitude. Contours shorter than `min_frames` give ``(nan, nan)``.
+    magnitude. Contours shorter than `min_frames` give ``(nan, nan)``; a contour that does not
+    move (a pitch held on one bin, or a straight line) has no modulation: ``(nan, 0.0)``, where
+    its largest peak would be the frequency of rounding noise.
 
     Parameters
     ----------
@@ -65,8 +66,11 @@ def modulation(x: np.ndarray, fps: float, *, band: tuple[float, float] = (3.0, 1
     x = np.asarray(x, dtype=np.float64)
     if len(x) < min_frames:
         return np.nan, np.nan
+    residual = _detrended(x)
+    if np.abs(residual).max() <= 1e-9 * max(1.0, np.abs(x).max()):
+        return np.nan, 0.0
     window = np.hanning(len(x))
-    detrended = scipy.signal.detrend(x) * window
+    detrended = residual * window
     n_fft = max(len(x), int(np.ceil(fps / 0.1)))
     spectrum = np.abs(np.fft.rfft(detrended, n=n_fft))
     freqs = np.fft.rfftfreq(n_fft, 1.0 / fps)
@@ -119,11 +123,24 @@ def melody(pitch: np.ndarray, salience: np.ndarray, fps: float, *, vibrato_min: 
     trem = np.array([modulation(20 * np.log10(salience[s] + EPS), fps) for s in long]).reshape(-1, 2)
     if len(vib):
         has_vibrato = vib[:, 1] >= vibrato_min
-        out[6], out[7] = np.median(vib[:, 0]), np.median(vib[:, 1])
+        out[6], out[7] = _median_rate(vib[:, 0]), np.median(vib[:, 1])
         out[8] = np.mean(has_vibrato)
-        out[9], out[10] = np.median(trem[:, 0]), np.median(trem[:, 1])
+        out[9], out[10] = _median_rate(trem[:, 0]), np.median(trem[:, 1])
     out[11] = np.mean([abs(_slope(pitch[s], fps)) for s in segments])
     return out
+
+
+def _detrended(x: np.ndarray) -> np.ndarray:
+    """`x` less its least-squares line (``scipy.signal.detrend(x)`` to rounding): over centred
+    time the line's slope is one projection, with no solver per contour."""
+    t = np.arange(len(x)) - (len(x) - 1) / 2
+    return x - x.mean() - (t @ x / (t @ t)) * t
+
+
+def _median_rate(rates: np.ndarray) -> float:
+    """Median of the modulation rates that exist (:func:`modulation`), 0 where none does."""
+    rates = rates[np.isfinite(rates)]
+    return float(np.median(rates)) if len(rates) else 0.0
 
 
 def _slope(x: np.ndarray, fps: float) -> float:
@@ -355,7 +372,7 @@ def contours(salience: np.ndarray, fps: float, *, bins_per_octave: int, first_bi
            pitch.mean(), pitch.std(), np.sum(share * pitch), np.subtract(*np.percentile(pitch, [95, 5])),
            np.mean(level), np.std(level), np.std(weight),
            np.mean(has_vibrato) if len(vibrato) else 0.0,
-           np.nanmedian(vibrato[:, 0]) if len(vibrato) else 0.0, np.nanmedian(vibrato[:, 1]) if len(vibrato) else 0.0]
+           _median_rate(vibrato[:, 0]), np.nanmedian(vibrato[:, 1]) if len(vibrato) else 0.0]
     out += [np.mean(slope > 1), np.mean(slope < -1), np.mean(curve < -2), np.mean(curve > 2),
             np.mean(np.abs(slope))] if len(slope) else [0.0] * 5
     return np.nan_to_num(np.array(out, dtype=np.float64))

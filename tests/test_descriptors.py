@@ -37,6 +37,16 @@ def test_modulation_finds_rate_and_extent_of_a_sinusoid():
     assert np.isnan(melody.modulation(np.zeros(5), FPS)[0])
 
 
+def test_a_contour_that_does_not_move_has_no_modulation_rate():
+    # A pitch held on one bin, or a straight glide: what is left after the line is rounding noise,
+    # whose largest peak is no rate (it used to be one, and could differ between machines).
+    t = np.arange(40) / FPS
+    for still in (np.full(40, 61 + 1 / 3), 48.0 + 2.0 * t):
+        rate, extent = melody.modulation(still, FPS)
+        assert np.isnan(rate) and extent == 0.0
+    assert np.isfinite(melody.modulation(60 + 0.01 * np.sin(2 * np.pi * 5.0 * t), FPS)[0])  # a small wobble is one
+
+
 def test_contour_segments_split_at_jumps_and_silences():
     pitch = np.array([60.0] * 10 + [np.nan] * 3 + [64.0] * 6 + [70.0] * 8 + [71.0] * 2)
     segments = melody.contour_segments(pitch, max_jump=1.0, min_frames=5)
@@ -146,6 +156,7 @@ def test_contours_of_a_tone_a_chord_a_vibrato_and_glides():
         assert vibrato["contours_vibrato_rate"] == pytest.approx(rate, abs=0.3)
         assert vibrato["contours_vibrato_share"] == 1 and vibrato["contours_vibrato_extent"] == pytest.approx(1, abs=0.2)
     assert single["contours_vibrato_share"] == 0 and single["contours_wobble_mean"] < 0.05
+    assert single["contours_vibrato_rate"] == 0 and single["contours_vibrato_extent"] == 0  # a held pitch has none
     up = family(tone(midi_hz(60 + 12 * (t % 2.5) / 2.5), 5.0), "contours")  # an octave up every 2.5 s
     down = family(tone(midi_hz(72 - 12 * (t % 2.5) / 2.5), 5.0), "contours")
     assert up["contours_rising"] == 1 and up["contours_falling"] == 0
