@@ -9,8 +9,8 @@ not when the package does, so that a process that needs only feature tables or F
 tests/test_compile_cache.py checks that featurize compiles no other gufunc.
 
 Two costs of loading librosa buy nothing this project uses, and are skipped while it loads
-(:func:`_stack_without_source`, :func:`_scipy_docstrings_as_written`): about 0.45 s of every
-command's start (``bench/bench_startup.py``).
+(:func:`_stack_without_source`, :func:`_scipy_docstrings_as_written`): about 0.2 s each when
+librosa is imported alone, 0.3 s of ``predict``'s start together (``bench/bench_startup.py``).
 """
 
 import copy
